@@ -1,0 +1,130 @@
+"""A document's history, recomputed from its stored spans after every import.
+
+Everything here is derived (version order, change kinds and counts, each provision's first and
+last version and where it was removed), so it is always consistent with the spans, whatever
+order sources arrived in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from provisions.models import Capture, ChangeKind, Document, Provision, Revision, Span, Version
+from provisions.parse import normalize_text
+
+# A revision this similar to the wording before it is a wording change, not a new rule.
+WORDING_SIMILARITY = 0.9
+TECHNICAL_CAPTURES = {"technical", "maintenance"}
+
+
+def refresh_history(document: Document) -> None:
+    versions = list(
+        document.versions.order_by("captured_at", "id").defer("text")
+    )
+    if not versions:
+        return
+    present: dict[int, dict[int, int]] = defaultdict(dict)  # version -> provision -> revision
+    heading_of: dict[int, list] = {}
+    for version_id, provision_id, revision_id, heading_path in Span.objects.filter(
+        version__document=document
+    ).values_list("version_id", "provision_id", "revision_id", "heading_path"):
+        present[version_id][provision_id] = revision_id
+        heading_of[(version_id, provision_id)] = heading_path
+    capture_kinds: dict[int, set[str]] = defaultdict(set)
+    for version_id, kind in Capture.objects.filter(version__document=document).values_list(
+        "version_id", "kind"
+    ):
+        capture_kinds[version_id].add(kind)
+    similarity = dict(
+        Revision.objects.filter(provision__document=document).values_list("id", "similarity")
+    )
+
+    changed_versions = []
+    for index, version in enumerate(versions):
+        old = present[versions[index - 1].pk] if index else {}
+        new = present[version.pk]
+        added = len(new.keys() - old.keys())
+        removed = len(old.keys() - new.keys())
+        revised = [new[p] for p in new.keys() & old.keys() if new[p] != old[p]]
+        kind = _change_kind(index, versions, capture_kinds[version.pk], added, removed, revised, similarity)
+        values = (index + 1, kind, added if index else len(new), removed, len(revised))
+        if values != (version.ordinal, version.change_kind, version.added_count,
+                      version.removed_count, version.revised_count):
+            (version.ordinal, version.change_kind, version.added_count,
+             version.removed_count, version.revised_count) = values
+            changed_versions.append(version)
+    Version.objects.bulk_update(
+        changed_versions,
+        ["ordinal", "change_kind", "added_count", "removed_count", "revised_count"],
+        batch_size=1000,
+    )
+    _refresh_provisions(document, versions, present, heading_of)
+    latest = (
+        Capture.objects.filter(version__document=document)
+        .order_by("-captured_at", "-id")
+        .values_list("version_id", flat=True)
+        .first()
+    )
+    if document.latest_version_id != latest:
+        Document.objects.filter(pk=document.pk).update(latest_version_id=latest)
+        document.latest_version_id = latest
+
+
+def _change_kind(index, versions, capture_kinds, added, removed, revised, similarity) -> str:
+    if index == 0:
+        return ChangeKind.FIRST
+    if capture_kinds and capture_kinds <= TECHNICAL_CAPTURES:
+        return ChangeKind.TECHNICAL
+    if added or removed or revised:
+        light = all((similarity.get(r) or 0) >= WORDING_SIMILARITY for r in revised)
+        if not added and not removed and light:
+            return ChangeKind.WORDING
+        return ChangeKind.SUBSTANTIVE
+    texts = dict(
+        Version.objects.filter(pk__in=[versions[index - 1].pk, versions[index].pk]).values_list(
+            "pk", "text"
+        )
+    )
+    if normalize_text(texts[versions[index - 1].pk]) == normalize_text(texts[versions[index].pk]):
+        return ChangeKind.MARKUP
+    return ChangeKind.BOILERPLATE
+
+
+def _refresh_provisions(document, versions, present, heading_of) -> None:
+    seen: dict[int, list[int]] = defaultdict(list)  # provision -> indexes of versions
+    for index, version in enumerate(versions):
+        for provision_id in present[version.pk]:
+            seen[provision_id].append(index)
+    latest_revision = {}
+    for provision_id, number, text, text_hash in (
+        Revision.objects.filter(provision__document=document)
+        .order_by("provision_id", "number")
+        .values_list("provision_id", "number", "text", "text_hash")
+    ):
+        latest_revision[provision_id] = (number, text, text_hash)
+    changed = []
+    for provision in Provision.objects.filter(document=document).defer("text"):
+        indexes = seen.get(provision.pk)
+        if not indexes:
+            continue
+        first, last = versions[indexes[0]], versions[indexes[-1]]
+        removed_in = versions[indexes[-1] + 1] if indexes[-1] + 1 < len(versions) else None
+        number, text, text_hash = latest_revision[provision.pk]
+        heading = heading_of[(last.pk, provision.pk)]
+        removed_id = removed_in.pk if removed_in else None
+        state = (first.pk, last.pk, removed_id, number, heading, text_hash)
+        if state != (provision.first_version_id, provision.last_version_id,
+                     provision.removed_in_id, provision.revision_count, provision.heading_path,
+                     provision.text_hash):
+            provision.first_version_id, provision.last_version_id = first.pk, last.pk
+            provision.removed_in_id = removed_id
+            provision.revision_count = number
+            provision.heading_path = heading
+            provision.text, provision.text_hash = text, text_hash
+            changed.append(provision)
+    Provision.objects.bulk_update(
+        changed,
+        ["first_version", "last_version", "removed_in", "revision_count", "heading_path", "text",
+         "text_hash"],
+        batch_size=1000,
+    )

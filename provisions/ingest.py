@@ -1,0 +1,316 @@
+"""Store captures as versions and follow their provisions: the write side of imports.
+
+``import_sources(sources)`` reads every source first (``sources.read_source`` validates all of
+it), then stores everything new in one transaction, oldest capture first, so an import either
+lands whole or not at all, and a second run finds nothing new. A source that cannot be read is
+reported and skipped; the others still import.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils.text import slugify
+
+from provisions import sources as readers
+from provisions.lineage import Known, match_segments
+from provisions.models import (
+    Capture,
+    Document,
+    DocumentSource,
+    Platform,
+    PlatformAlias,
+    Provision,
+    Revision,
+    Span,
+    Version,
+)
+from provisions.history import refresh_history
+from provisions.parse import hash_text, normalize_text, split_provisions
+
+logger = logging.getLogger(__name__)
+SEEDS = Path(__file__).resolve().parent / "seeds" / "sources.json"
+
+
+@dataclass
+class ImportReport:
+    read: dict[str, int] = field(default_factory=dict)  # source -> new captures found
+    errors: dict[str, str] = field(default_factory=dict)  # source -> one-line error
+    captures: int = 0
+    versions: int = 0
+    provisions: int = 0
+    documents: set[int] = field(default_factory=set)
+
+    @property
+    def nothing_new(self) -> bool:
+        return self.captures == 0
+
+
+def load_seeds(path: Path = SEEDS) -> None:
+    """Platforms, aliases and document routes; existing rows (maybe edited) are left alone."""
+    seed = json.loads(path.read_text(encoding="utf-8"))
+    platforms = {}
+    for row in seed["platforms"]:
+        platforms[row["slug"]], _ = Platform.objects.get_or_create(
+            slug=row["slug"], defaults={"name": row["name"], "website": row["website"]}
+        )
+    for name, slug in seed["aliases"].items():
+        platform = platforms.get(slug) or Platform.objects.get(slug=slug)
+        PlatformAlias.objects.get_or_create(name=name, defaults={"platform": platform})
+    documents = {}
+    for row in seed["documents"]:
+        documents[(row["platform"], row["slug"])], _ = Document.objects.get_or_create(
+            platform=platforms[row["platform"]], slug=row["slug"], defaults={"name": row["name"]}
+        )
+    for row in seed["document_sources"]:
+        DocumentSource.objects.get_or_create(
+            path=row["path"],
+            document=documents[(row["platform"], row["document"])],
+            defaults={"valid_until": row["valid_until"]},
+        )
+
+
+def import_sources(source_names: list[str], *, progress=None) -> ImportReport:
+    report = ImportReport()
+    load_seeds()
+    known = set(Capture.objects.values_list("key", flat=True))
+    captures: list[readers.Capture] = []
+    for name in source_names:
+        try:
+            found = readers.read_source(
+                name,
+                known_keys=known,
+                cache_dir=Path(settings.ATLAS_SOURCES_CACHE),
+                max_bytes=settings.ATLAS_MAX_DOCUMENT_BYTES,
+            )
+        except readers.SourceError as error:
+            report.errors[name] = str(error)
+            continue
+        report.read[name] = len(found)
+        known.update(c.key for c in found)
+        captures.extend(found)
+    if captures:
+        captures.sort(key=lambda c: (c.captured_at, c.key))
+        with transaction.atomic():
+            Store(report).store_all(captures, progress=progress)
+    return report
+
+
+class Store:
+    """Holds per-document state for the duration of one import transaction."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        self.routes: dict[str, list[DocumentSource]] = defaultdict(list)
+        for route in DocumentSource.objects.select_related("document"):
+            self.routes[route.path].append(route)
+        self.aliases = {a.name: a.platform for a in PlatformAlias.objects.select_related("platform")}
+        self.documents: dict[tuple[int, str], Document] = {}
+        self.timelines: dict[int, list[Version]] = {}  # document id -> versions by captured_at
+        self.by_sha: dict[int, dict[str, Version]] = {}
+        self.known_spans: dict[int, list[Known]] = {}  # version id -> its provisions
+        self.earlier: dict[int, dict[str, tuple[int, int]]] = {}  # document id -> old wordings
+        self.pending_spans: list[Span] = []
+        self.revision_counts: dict[int, int] = {}  # provision id -> revisions so far
+
+    def store_all(self, captures: list[readers.Capture], *, progress=None) -> None:
+        iterator = progress(captures) if progress else captures
+        for capture in iterator:
+            self.store(capture)
+            if len(self.pending_spans) > 20000:
+                self.flush()
+        self.flush()
+        for document_id in self.report.documents:
+            refresh_history(Document.objects.get(pk=document_id))
+
+    def flush(self) -> None:
+        Span.objects.bulk_create(self.pending_spans, batch_size=5000)
+        self.pending_spans = []
+
+    # -- routing --------------------------------------------------------------------------
+
+    def document_for(self, capture: readers.Capture) -> Document:
+        if capture.origin == "corpus":
+            platform = self.platform(capture.platform_slug, capture.platform_name)
+            return self.document(platform, capture.document_slug, capture.document_name)
+        day = capture.captured_at.date()
+        for route in self.routes.get(capture.path, ()):
+            if route.covers(day):
+                return route.document
+        service, _, terms = capture.path.partition("/")
+        platform = self.aliases.get(service)
+        if platform is None:
+            platform = self.platform(slugify(service) or f"service-{hash_text(service)[:8]}", service)
+            PlatformAlias.objects.get_or_create(name=service, defaults={"platform": platform})
+            self.aliases[service] = platform
+        if service.casefold() == platform.name.casefold():
+            return self.document(platform, slugify(terms), terms)
+        return self.document(platform, slugify(f"{service} {terms}"), f"{service} {terms}")
+
+    def platform(self, slug: str, name: str) -> Platform:
+        platform, _ = Platform.objects.get_or_create(slug=slug, defaults={"name": name})
+        return platform
+
+    def document(self, platform: Platform, slug: str, name: str) -> Document:
+        key = (platform.pk, slug)
+        if key not in self.documents:
+            self.documents[key], _ = Document.objects.get_or_create(
+                platform=platform, slug=slug[:120], defaults={"name": name}
+            )
+        return self.documents[key]
+
+    # -- versions -------------------------------------------------------------------------
+
+    def timeline(self, document: Document) -> list[Version]:
+        if document.pk not in self.timelines:
+            versions = list(document.versions.order_by("captured_at", "id"))
+            self.timelines[document.pk] = versions
+            self.by_sha[document.pk] = {v.sha256: v for v in versions}
+        return self.timelines[document.pk]
+
+    def store(self, capture: readers.Capture) -> None:
+        document = self.document_for(capture)
+        timeline = self.timeline(document)
+        version = self.by_sha[document.pk].get(capture.sha256)
+        if version is None:
+            version = self.new_version(document, capture, timeline)
+        elif capture.captured_at < version.captured_at:
+            # An earlier sighting of a stored text: its date moves back, its text never changes.
+            Version.objects.filter(pk=version.pk).update(captured_at=capture.captured_at)
+            version.captured_at = capture.captured_at
+            timeline.sort(key=lambda v: (v.captured_at, v.pk))
+        Capture.objects.create(
+            key=capture.key,
+            version=version,
+            kind=capture.kind,
+            captured_at=capture.captured_at,
+            repository=capture.repository,
+            commit=capture.commit,
+            path=capture.path,
+            subject=capture.subject,
+            source_url=capture.source_url or version.source_url,
+            licence=capture.licence,
+        )
+        self.report.captures += 1
+        self.report.documents.add(document.pk)
+
+    def new_version(self, document: Document, capture: readers.Capture, timeline) -> Version:
+        previous = [v for v in timeline if v.captured_at <= capture.captured_at]
+        version = Version.objects.create(
+            document=document,
+            text=capture.text,
+            sha256=capture.sha256,
+            byte_size=len(capture.text.encode("utf-8")),
+            captured_at=capture.captured_at,
+            source_url=capture.source_url or (previous[-1].source_url if previous else ""),
+            origin=capture.origin,
+            origin_ref=capture.origin_ref,
+            change_kind="first" if not previous else "substantive",
+        )
+        timeline.append(version)
+        timeline.sort(key=lambda v: (v.captured_at, v.pk))
+        self.by_sha[document.pk][version.sha256] = version
+        self.follow_provisions(document, version, previous[-1] if previous else None)
+        self.report.versions += 1
+        return version
+
+    def known(self, version: Version) -> list[Known]:
+        if version.pk not in self.known_spans:
+            self.known_spans[version.pk] = [
+                Known(
+                    provision_id=s.provision_id,
+                    revision_id=s.revision_id,
+                    text_hash=s.revision.text_hash,
+                    normalized=normalize_text(version.text[s.start : s.end]),
+                    heading_path=tuple(s.heading_path),
+                )
+                for s in Span.objects.filter(version=version).select_related("revision")
+            ]
+        return self.known_spans[version.pk]
+
+    def earlier_wordings(self, document: Document) -> dict[str, tuple[int, int]]:
+        if document.pk not in self.earlier:
+            self.revision_counts.update(
+                Revision.objects.filter(provision__document=document)
+                .values("provision_id")
+                .annotate(count=Max("number"))
+                .values_list("provision_id", "count")
+            )
+            self.earlier[document.pk] = {
+                text_hash: (provision_id, revision_id)
+                for text_hash, provision_id, revision_id in Revision.objects.filter(
+                    provision__document=document
+                ).values_list("text_hash", "provision_id", "id")
+            }
+        return self.earlier[document.pk]
+
+    def follow_provisions(self, document: Document, version: Version, previous) -> None:
+        segments = split_provisions(version.text)
+        earlier = self.earlier_wordings(document)
+        matches = match_segments(
+            self.known(previous) if previous else [], segments, earlier=earlier
+        )
+        new = [m for m in matches if m.provision_id is None]
+        created = Provision.objects.bulk_create(
+            Provision(
+                document=document,
+                text=m.segment.text,
+                text_hash=m.segment.text_hash,
+                heading_path=list(m.segment.heading_path),
+                kind=m.segment.kind,
+                first_version=version,
+                last_version=version,
+            )
+            for m in new
+        )
+        provision_ids = {id(m): p.pk for m, p in zip(new, created, strict=True)}
+        needs_revision = [m for m in matches if m.revision_id is None]
+        numbers = {}
+        for m in needs_revision:
+            provision_id = m.provision_id or provision_ids[id(m)]
+            numbers[id(m)] = self.revision_counts.get(provision_id, 0) + 1
+            self.revision_counts[provision_id] = numbers[id(m)]
+        revisions = Revision.objects.bulk_create(
+            Revision(
+                provision_id=m.provision_id or provision_ids[id(m)],
+                number=numbers[id(m)],
+                text=m.segment.text,
+                text_hash=m.segment.text_hash,
+                first_version=version,
+                similarity=m.similarity,
+            )
+            for m in needs_revision
+        )
+        revision_ids = {id(m): r.pk for m, r in zip(needs_revision, revisions, strict=True)}
+        known = []
+        for m in matches:
+            provision_id = m.provision_id or provision_ids[id(m)]
+            revision_id = m.revision_id or revision_ids[id(m)]
+            earlier.setdefault(m.segment.text_hash, (provision_id, revision_id))
+            self.pending_spans.append(
+                Span(
+                    version=version,
+                    provision_id=provision_id,
+                    revision_id=revision_id,
+                    position=m.segment.position,
+                    start=m.segment.start,
+                    end=m.segment.end,
+                    heading_path=list(m.segment.heading_path),
+                    lead_in=m.segment.lead_in,
+                )
+            )
+            known.append(
+                Known(provision_id, revision_id, m.segment.text_hash, m.segment.normalized,
+                      m.segment.heading_path)
+            )
+        self.known_spans[version.pk] = known
+        self.report.provisions += len(created)
+
+

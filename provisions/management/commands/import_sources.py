@@ -1,0 +1,47 @@
+"""python manage.py import_sources SOURCE... : Open Terms Archive repositories and corpus folders."""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from provisions.ingest import import_sources
+
+
+class Command(BaseCommand):
+    help = (
+        "Import policy versions from Open Terms Archive versions repositories (a local path, a "
+        "git bundle or a git URL) and corpus folders with a manifest.json. Idempotent."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("sources", nargs="+", metavar="SOURCE")
+
+    def handle(self, *args, sources, **options):
+        report = import_sources(sources, progress=self.progress)
+        for source, count in report.read.items():
+            self.stdout.write(f"{source}: {count} new capture(s)")
+        for source, error in report.errors.items():
+            self.stderr.write(f"error: {error}")
+        if report.nothing_new:
+            self.stdout.write("Nothing new: every capture of these sources is already imported.")
+        else:
+            self.stdout.write(
+                f"Imported {report.captures} capture(s): {report.versions} new version(s), "
+                f"{report.provisions} new provision(s) in {len(report.documents)} document(s)."
+            )
+        if report.errors:
+            raise CommandError(f"{len(report.errors)} source(s) could not be imported")
+
+    def progress(self, captures):
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            return tqdm(captures, desc="Storing", unit="capture", file=sys.stderr)
+        return self._logged(captures)
+
+    def _logged(self, captures):
+        total = len(captures)
+        for number, capture in enumerate(captures, start=1):
+            if number == 1 or number % 500 == 0 or number == total:
+                self.stderr.write(f"storing capture {number}/{total}")
+            yield capture

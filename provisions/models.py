@@ -1,0 +1,328 @@
+"""Platforms, documents, immutable versions, and provisions with their life across versions.
+
+Public record IDs (``D-000123``, ``P-000123``) are the primary keys formatted: PostgreSQL
+sequences never hand out a value twice, so an ID is never reused, and a re-import matches
+existing rows instead of creating new ones, so IDs stay identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from django.db import models
+from django.urls import reverse
+
+RECORD_ID = re.compile(r"^(?P<prefix>[DP])-(?P<number>\d{6,})$")
+
+
+def parse_record_id(value: str, prefix: str) -> int | None:
+    """``"P-000123"`` -> 123; None for anything else (so views can 404 cleanly)."""
+    match = RECORD_ID.match(value or "")
+    if not match or match.group("prefix") != prefix:
+        return None
+    return int(match.group("number"))
+
+
+def format_record_id(prefix: str, pk: int) -> str:
+    return f"{prefix}-{pk:06d}"
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Platform(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    website = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("provisions:platform", args=[self.slug])
+
+
+class PlatformAlias(models.Model):
+    """Open Terms Archive names services (ChatGPT, Claude.ai); this maps them to companies."""
+
+    name = models.CharField(max_length=200, unique=True, help_text="Service name as in OTA")
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="aliases")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "platform aliases"
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.platform}"
+
+
+class DocumentQuerySet(models.QuerySet):
+    def with_counts(self):
+        return self.annotate(
+            version_count=models.Count("versions", distinct=True),
+            live_provision_count=models.Count(
+                "provisions", filter=models.Q(provisions__removed_in__isnull=True), distinct=True
+            ),
+        )
+
+
+class Document(models.Model):
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="documents")
+    slug = models.SlugField(max_length=120)
+    name = models.CharField(max_length=300)
+    latest_version = models.ForeignKey(
+        "Version", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["platform__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "slug"], name="document_unique_slug")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform.name}: {self.name}"
+
+    @property
+    def record_id(self) -> str:
+        return format_record_id("D", self.pk)
+
+    def get_absolute_url(self) -> str:
+        return reverse("provisions:document", args=[self.platform.slug, self.slug])
+
+
+class DocumentSource(models.Model):
+    """Routes an Open Terms Archive file (``<service>/<terms type>``) to a document.
+
+    The same page can be tracked under several services (ChatGPT, DALL·E and OpenAI all tracked
+    OpenAI's usage policies) or reach us from a corpus file copied from OTA: routing both to one
+    document gives it one history. ``valid_until`` ends a route where the service started
+    tracking something else under the same name.
+    """
+
+    path = models.CharField(max_length=400, help_text="<service>/<terms type>, no .md")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sources")
+    valid_from = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["path", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["path", "document"], name="document_source_unique_route"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} → {self.document}"
+
+    def covers(self, day) -> bool:
+        return (self.valid_from is None or day >= self.valid_from) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+
+class ChangeKind(models.TextChoices):
+    FIRST = "first", "First version"
+    SUBSTANTIVE = "substantive", "Substantive change"
+    WORDING = "wording", "Wording change"
+    MARKUP = "markup", "Link or markup change only"
+    BOILERPLATE = "boilerplate", "Page furniture change only"
+    TECHNICAL = "technical", "Technical re-extraction"
+
+
+class Origin(models.TextChoices):
+    OTA = "ota", "Open Terms Archive"
+    CORPUS = "corpus", "Corpus file"
+
+
+class VersionQuerySet(models.QuerySet):
+    def substantive(self):
+        return self.filter(change_kind__in=[ChangeKind.FIRST, ChangeKind.SUBSTANTIVE])
+
+
+class Version(models.Model):
+    """The exact text of one document as captured; immutable once stored (a trigger enforces it)."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
+    text = models.TextField()
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the UTF-8 bytes of text")
+    byte_size = models.PositiveIntegerField()
+    captured_at = models.DateTimeField(help_text="Earliest capture of this exact text")
+    source_url = models.URLField(max_length=1000, blank=True)
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    origin_ref = models.CharField(
+        max_length=600, help_text="OTA repository@commit:path, or the corpus file path"
+    )
+    ordinal = models.PositiveIntegerField(default=0, help_text="1 = oldest version")
+    change_kind = models.CharField(max_length=12, choices=ChangeKind.choices)
+    added_count = models.PositiveIntegerField(default=0)
+    removed_count = models.PositiveIntegerField(default=0)
+    revised_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "captured_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "sha256"], name="version_unique_text")
+        ]
+        indexes = [models.Index(fields=["document", "captured_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.document} @ {self.captured_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("provisions:version", args=[self.pk])
+
+    def verify(self) -> bool:
+        """Re-hash the stored text and compare with the recorded sha256."""
+        return sha256_text(self.text) == self.sha256
+
+
+class CaptureKind(models.TextChoices):
+    FIRST_RECORD = "first_record", "First record"
+    CHANGE = "change", "Recorded change"
+    TECHNICAL = "technical", "Technical or declaration upgrade"
+    MAINTENANCE = "maintenance", "Archive maintenance"
+    CORPUS = "corpus", "Corpus file"
+
+
+class Capture(models.Model):
+    """One observation of a version: an OTA commit, or a corpus manifest entry.
+
+    Several captures can point to one version (the same text seen twice, or arriving from both
+    sources); ``key`` makes every import idempotent.
+    """
+
+    key = models.CharField(max_length=700, unique=True)
+    version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="captures")
+    kind = models.CharField(max_length=12, choices=CaptureKind.choices)
+    captured_at = models.DateTimeField()
+    repository = models.CharField(max_length=200, blank=True)
+    commit = models.CharField(max_length=40, blank=True)
+    path = models.CharField(max_length=500)
+    subject = models.CharField(max_length=500, blank=True)
+    source_url = models.URLField(max_length=1000, blank=True)
+    licence = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["captured_at", "id"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ProvisionQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(removed_in__isnull=True)
+
+
+class Provision(models.Model):
+    """One clause, followed across the versions of its document."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="provisions")
+    text = models.TextField(help_text="Verbatim text of its latest revision")
+    text_hash = models.CharField(max_length=64, db_index=True)
+    heading_path = models.JSONField(default=list)
+    kind = models.CharField(max_length=10)
+    first_version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="+")
+    last_version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="+")
+    removed_in = models.ForeignKey(
+        Version,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="First version where it no longer appears",
+    )
+    revision_count = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProvisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.record_id}: {self.text[:60]}"
+
+    @property
+    def record_id(self) -> str:
+        return format_record_id("P", self.pk)
+
+    def get_absolute_url(self) -> str:
+        return reverse("provisions:detail", args=[self.record_id])
+
+
+class Revision(models.Model):
+    """One wording of a provision; a new one starts when the clause is lightly reworded."""
+
+    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    text_hash = models.CharField(max_length=64)
+    first_version = models.ForeignKey(Version, on_delete=models.PROTECT, related_name="+")
+    similarity = models.FloatField(
+        null=True, blank=True, help_text="Word-sequence similarity to the previous wording"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provision", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["provision", "number"], name="revision_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provision.record_id} r{self.number}"
+
+
+class Span(models.Model):
+    """Where a provision sits in one version: the exact character range of its text."""
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="spans")
+    provision = models.ForeignKey(Provision, on_delete=models.PROTECT, related_name="spans")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="spans")
+    position = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    heading_path = models.JSONField(default=list)
+    lead_in = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "provision"], name="span_unique_provision"),
+            models.UniqueConstraint(fields=["version", "position"], name="span_unique_position"),
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="span_not_empty"),
+        ]
+        indexes = [models.Index(fields=["provision", "version"])]
+
+    def __str__(self) -> str:
+        return f"{self.provision_id}@{self.version_id}[{self.start}:{self.end}]"
+
+    @property
+    def text(self) -> str:
+        return self.version.text[self.start : self.end]

@@ -1,0 +1,298 @@
+"""Split a policy version (Markdown) into provisions: verbatim character spans with heading paths.
+
+Pure functions, no database. ``split_provisions(text)`` returns ``Segment`` objects whose
+``text`` is always exactly ``source[start:end]``: nothing is rewritten, so every provision can
+be cited as a span of the hashed version it came from.
+
+What becomes a provision: list items (bulleted or numbered) and prose paragraphs that say
+something. What never does: headings (they become the heading path), short lead-ins that only
+introduce a list ("This includes:"), "Updated:/Effective:" stamps, and site chrome (navigation
+and link-only lines, images, copyright lines, sign-up forms, and the footer block that Open Terms
+Archive captures sometimes carry after the policy body).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)(.*?)[ \t#]*$")
+SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+LIST_ITEM = re.compile(r"^([ \t]*)([*+-]|\d{1,3}[.)])([ \t]+)(?=\S)")
+TABLE_ROW = re.compile(r"^\s*\|")
+TABLE_SEPARATOR = re.compile(r"^\s*\|?[\s:|-]+\|[\s:|-]*$")
+FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
+IMAGE = re.compile(r"!\[[^\]]*\]\((?:[^()]|\([^()]*\))*\)")
+BARE_URL = re.compile(r"<?https?://\S+>?")
+EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+BOLD_ONLY = re.compile(r"^(\*\*|__)(?P<inner>[^*_].*?)\1[:.]?$", re.DOTALL)
+
+COPYRIGHT = re.compile(r"^(©|\(c\)\s|copyright\b)", re.IGNORECASE)
+STAMP = re.compile(
+    r"^(\W*)(last\s+)?(updated?|effective|modified|revised|published|version\s+date|date)\b",
+    re.IGNORECASE,
+)
+FORM_CHROME = re.compile(
+    r"^(please select|subscribe|sign up|join the mailing list|newsletter|email\\?\*?$|"
+    r"skip to|back to top|share (this|on)|cookie (settings|preferences)|your privacy choices|"
+    r"download the app|log ?in\b|sign in\b|table of contents$|on this page$)",
+    re.IGNORECASE,
+)
+
+# A lead-in shorter than this that ends with ':' only introduces the list below it.
+LEAD_IN_MAX_WORDS = 12
+# A paragraph needs this many words to be a provision (list items need one).
+PARAGRAPH_MIN_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # heading | item | paragraph | row
+    start: int
+    end: int
+    level: int = 0  # heading level; indentation for items
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One provision as found in one version's text."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # item | paragraph | row
+    heading_path: tuple[str, ...] = ()
+    lead_in: str = ""
+    position: int = 0
+    normalized: str = field(default="", compare=False)
+
+    @property
+    def text_hash(self) -> str:
+        return hash_text(self.normalized)
+
+
+def normalize_text(text: str) -> str:
+    """The comparison form of a clause: link targets, emphasis and spacing removed.
+
+    Two spans with the same normalized text are the same wording (a changed tracking URL or
+    bold marker is not a new wording of a clause).
+    """
+    text = IMAGE.sub(" ", text)
+    text = LINK.sub(lambda m: m.group(1), text)
+    text = BARE_URL.sub(" ", text)
+    text = EMPHASIS.sub("", text)
+    text = text.replace("\\", "")
+    return " ".join(text.split())
+
+
+def hash_text(normalized: str) -> str:
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.lower())
+
+
+def clean_heading(text: str) -> str:
+    return normalize_text(text).strip(" :.#") or text.strip()
+
+
+def _lines(text: str):
+    """Yield (start offset, line without its line break)."""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        yield offset, line.rstrip("\r\n")
+        offset += len(line)
+
+
+def _content_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Cut Markdown into headings, list items, table rows and paragraphs, with exact spans."""
+    blocks: list[Block] = []
+    current: list | None = None  # [kind, start, end, level]
+    after_blank = False
+    in_fence = False
+
+    def close():
+        nonlocal current
+        if current is not None:
+            kind, start, end, level = current
+            end = _content_end(text, start, end)
+            if end > start:
+                blocks.append(Block(kind, start, end, level))
+            current = None
+
+    for offset, line in _lines(text):
+        line_end = offset + len(line)
+        stripped = line.strip()
+        if FENCE.match(line):
+            close()
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        if not stripped:
+            after_blank = True
+            if current is not None and current[0] != "item":
+                close()
+            continue
+        indent = len(line) - len(line.lstrip(" \t"))
+        setext = SETEXT_UNDERLINE.match(line)
+        if setext and current is not None and current[0] == "paragraph" and not after_blank:
+            kind, start, end, _ = current
+            current = None
+            blocks.append(Block("heading", start, _content_end(text, start, end), 1 if "=" in line else 2))
+            continue
+        if THEMATIC_BREAK.match(line):
+            close()
+            after_blank = False
+            continue
+        heading = ATX_HEADING.match(line)
+        if heading:
+            close()
+            content_start = offset + heading.start(2)
+            blocks.append(Block("heading", content_start, max(content_start, offset + heading.end(2)), len(heading.group(1))))
+            after_blank = False
+            continue
+        item = LIST_ITEM.match(line)
+        if item:
+            close()
+            current = ["item", offset + item.end(), line_end, len(item.group(1))]
+            after_blank = False
+            continue
+        if TABLE_ROW.match(line):
+            close()
+            if not TABLE_SEPARATOR.match(line):
+                blocks.append(Block("row", offset + indent, _content_end(text, offset, line_end)))
+            after_blank = False
+            continue
+        if current is not None and current[0] == "item" and after_blank:
+            if indent >= 2:  # a further paragraph of the same list item
+                current[2] = line_end
+                after_blank = False
+                continue
+            close()
+        if current is None:
+            current = ["paragraph", offset + indent, line_end, 0]
+        else:
+            current[2] = line_end
+        after_blank = False
+    close()
+    return blocks
+
+
+def _visible_words(text: str) -> list[str]:
+    return words(normalize_text(text))
+
+
+def is_chrome(text: str) -> bool:
+    """Site furniture rather than policy: link-only, image-only, copyright, form and menu text."""
+    bare = text.strip()
+    without_links = LINK.sub("", IMAGE.sub("", bare))
+    without_links = BARE_URL.sub("", without_links)
+    if not words(without_links):  # only links, images, or punctuation
+        return True
+    plain = normalize_text(bare)
+    if COPYRIGHT.match(plain) or (
+        "all rights reserved" in plain.lower() and len(words(plain)) < 20
+    ):
+        return True
+    return bool(FORM_CHROME.match(plain))
+
+
+def is_stamp(text: str) -> bool:
+    plain = normalize_text(text)
+    return bool(STAMP.match(plain)) and len(words(plain)) <= 14
+
+
+def _bold_heading(text: str) -> str | None:
+    """A paragraph that is only bold text acts as a heading (common in converted terms)."""
+    match = BOLD_ONLY.match(text.strip())
+    if not match or "\n" in text.strip():
+        return None
+    inner = match.group("inner")
+    if "**" in inner or len(words(inner)) > 15:
+        return None
+    return clean_heading(inner)
+
+
+def _footer_start(flags: list[bool]) -> int:
+    """Index where a trailing run of chrome begins (the site footer), or len(flags).
+
+    The footer is the earliest chrome block after which at least four blocks are chrome and at
+    most one in ten is not (a marketing blurb between footer menus is footer too).
+    """
+    n = len(flags)
+    start = n
+    chrome_after = 0
+    other_after = 0
+    for i in range(n - 1, -1, -1):
+        if flags[i]:
+            chrome_after += 1
+        else:
+            other_after += 1
+        if flags[i] and chrome_after >= 4 and other_after <= max(1, (chrome_after + other_after) // 10):
+            start = i
+    return start
+
+
+def split_provisions(text: str) -> list[Segment]:
+    blocks = split_blocks(text)
+    chrome = [b.kind != "heading" and is_chrome(text[b.start : b.end]) for b in blocks]
+    footer = _footer_start([c or b.kind == "heading" for b, c in zip(blocks, chrome, strict=True)])
+    headings: list[tuple[int, str]] = []
+    segments: list[Segment] = []
+    lead_in = ""
+    for index, block in enumerate(blocks[:footer]):
+        raw = text[block.start : block.end]
+        if block.kind == "heading":
+            title = clean_heading(raw)
+            headings = [h for h in headings if h[0] < block.level] + [(block.level, title)]
+            lead_in = ""
+            continue
+        if chrome[index]:
+            continue
+        if block.kind == "paragraph":
+            bold = _bold_heading(raw)
+            if bold:
+                headings = [h for h in headings if h[0] < 7] + [(7, bold)]
+                lead_in = ""
+                continue
+            if is_stamp(raw):
+                continue
+            plain = normalize_text(raw)
+            count = len(words(plain))
+            next_is_item = index + 1 < len(blocks) and blocks[index + 1].kind == "item"
+            if plain.endswith(":") and next_is_item:
+                lead_in = plain
+                if count < LEAD_IN_MAX_WORDS:
+                    continue
+            elif count < PARAGRAPH_MIN_WORDS:
+                continue
+            else:
+                lead_in = ""
+        if block.kind == "item" and is_stamp(raw):
+            continue
+        segments.append(
+            Segment(
+                start=block.start,
+                end=block.end,
+                text=raw,
+                kind=block.kind,
+                heading_path=tuple(h[1] for h in headings),
+                lead_in=lead_in if block.kind == "item" else "",
+                position=len(segments),
+                normalized=normalize_text(raw),
+            )
+        )
+    return segments

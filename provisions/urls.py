@@ -1,0 +1,13 @@
+from django.urls import path
+
+from provisions import views
+
+app_name = "provisions"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("platforms/", views.platform_list, name="platforms"),
+    path("platforms/<slug:slug>/", views.platform_detail, name="platform"),
+    path("platforms/<slug:platform>/<slug:slug>/", views.document_detail, name="document"),
+    path("versions/<int:pk>/", views.version_detail, name="version"),
+    path("provisions/<str:record_id>/", views.provision_detail, name="detail"),
+]
