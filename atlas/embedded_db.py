@@ -8,9 +8,10 @@ under the others (pgserver's own pid bookkeeping leaks servers when a process is
 
 from __future__ import annotations
 
+import logging
 import os
-import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,12 +27,17 @@ def pgdata_dir() -> Path:
 
 def database_url() -> str:
     """Start the embedded server if it is not running, and return its URL."""
-    import pgserver
+    # pgserver logs its start/stop at INFO, also from atexit hooks after streams are closed.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR, platformdirs warns before falling back to a temp folder.
+        warnings.simplefilter("ignore")
+        import pgserver
 
-    pgdata = pgdata_dir()
-    pgdata.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pgdata, cleanup_mode=None)
-    return server.get_uri()
+        pgdata = pgdata_dir()
+        pgdata.mkdir(parents=True, exist_ok=True)
+        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        return server.get_uri()
 
 
 def stop() -> None:

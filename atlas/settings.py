@@ -111,7 +111,9 @@ def _database_url() -> str:
     return database_url()
 
 
-DATABASES = {"default": dj_database_url.parse(_database_url(), conn_max_age=env_int("CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": dj_database_url.parse(_database_url(), conn_max_age=env_int("CONN_MAX_AGE", 0))
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from provisions.bulk import update_rows
 from provisions.models import Capture, ChangeKind, Document, Provision, Revision, Span, Version
 from provisions.parse import normalize_text
 
@@ -18,9 +19,7 @@ TECHNICAL_CAPTURES = {"technical", "maintenance"}
 
 
 def refresh_history(document: Document) -> None:
-    versions = list(
-        document.versions.order_by("captured_at", "id").defer("text")
-    )
+    versions = list(document.versions.order_by("captured_at", "id").defer("text"))
     if not versions:
         return
     present: dict[int, dict[int, int]] = defaultdict(dict)  # version -> provision -> revision
@@ -46,17 +45,32 @@ def refresh_history(document: Document) -> None:
         added = len(new.keys() - old.keys())
         removed = len(old.keys() - new.keys())
         revised = [new[p] for p in new.keys() & old.keys() if new[p] != old[p]]
-        kind = _change_kind(index, versions, capture_kinds[version.pk], added, removed, revised, similarity)
+        kind = _change_kind(
+            index, versions, capture_kinds[version.pk], added, removed, revised, similarity
+        )
         values = (index + 1, kind, added if index else len(new), removed, len(revised))
-        if values != (version.ordinal, version.change_kind, version.added_count,
-                      version.removed_count, version.revised_count):
-            (version.ordinal, version.change_kind, version.added_count,
-             version.removed_count, version.revised_count) = values
+        if values != (
+            version.ordinal,
+            version.change_kind,
+            version.added_count,
+            version.removed_count,
+            version.revised_count,
+        ):
+            (
+                version.ordinal,
+                version.change_kind,
+                version.added_count,
+                version.removed_count,
+                version.revised_count,
+            ) = values
             changed_versions.append(version)
-    Version.objects.bulk_update(
-        changed_versions,
+    update_rows(
+        Version,
         ["ordinal", "change_kind", "added_count", "removed_count", "revised_count"],
-        batch_size=1000,
+        [
+            (v.pk, v.ordinal, v.change_kind, v.added_count, v.removed_count, v.revised_count)
+            for v in changed_versions
+        ],
     )
     _refresh_provisions(document, versions, present, heading_of)
     latest = (
@@ -103,7 +117,7 @@ def _refresh_provisions(document, versions, present, heading_of) -> None:
     ):
         latest_revision[provision_id] = (number, text, text_hash)
     changed = []
-    for provision in Provision.objects.filter(document=document).defer("text"):
+    for provision in Provision.objects.filter(document=document).defer("text").iterator():
         indexes = seen.get(provision.pk)
         if not indexes:
             continue
@@ -113,18 +127,27 @@ def _refresh_provisions(document, versions, present, heading_of) -> None:
         heading = heading_of[(last.pk, provision.pk)]
         removed_id = removed_in.pk if removed_in else None
         state = (first.pk, last.pk, removed_id, number, heading, text_hash)
-        if state != (provision.first_version_id, provision.last_version_id,
-                     provision.removed_in_id, provision.revision_count, provision.heading_path,
-                     provision.text_hash):
-            provision.first_version_id, provision.last_version_id = first.pk, last.pk
-            provision.removed_in_id = removed_id
-            provision.revision_count = number
-            provision.heading_path = heading
-            provision.text, provision.text_hash = text, text_hash
-            changed.append(provision)
-    Provision.objects.bulk_update(
+        if state != (
+            provision.first_version_id,
+            provision.last_version_id,
+            provision.removed_in_id,
+            provision.revision_count,
+            provision.heading_path,
+            provision.text_hash,
+        ):
+            changed.append(
+                (provision.pk, first.pk, last.pk, removed_id, number, heading, text, text_hash)
+            )
+    update_rows(
+        Provision,
+        [
+            "first_version_id",
+            "last_version_id",
+            "removed_in_id",
+            "revision_count",
+            "heading_path",
+            "text",
+            "text_hash",
+        ],
         changed,
-        ["first_version", "last_version", "removed_in", "revision_count", "heading_path", "text",
-         "text_hash"],
-        batch_size=1000,
     )

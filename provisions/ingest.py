@@ -17,9 +17,12 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.text import slugify
 
 from provisions import sources as readers
+from provisions.bulk import copy_rows, reserve_ids
+from provisions.history import refresh_history
 from provisions.lineage import Known, match_segments
 from provisions.models import (
     Capture,
@@ -32,7 +35,6 @@ from provisions.models import (
     Span,
     Version,
 )
-from provisions.history import refresh_history
 from provisions.parse import hash_text, normalize_text, split_provisions
 
 logger = logging.getLogger(__name__)
@@ -103,6 +105,70 @@ def import_sources(source_names: list[str], *, progress=None) -> ImportReport:
     return report
 
 
+COLUMNS = {
+    "provision": (
+        Provision,
+        (
+            "id",
+            "document_id",
+            "text",
+            "text_hash",
+            "heading_path",
+            "kind",
+            "first_version_id",
+            "last_version_id",
+            "revision_count",
+            "created_at",
+            "updated_at",
+        ),
+    ),
+    "revision": (
+        Revision,
+        (
+            "id",
+            "provision_id",
+            "number",
+            "text",
+            "text_hash",
+            "first_version_id",
+            "similarity",
+            "created_at",
+            "updated_at",
+        ),
+    ),
+    "span": (
+        Span,
+        (
+            "version_id",
+            "provision_id",
+            "revision_id",
+            "position",
+            "start",
+            "end",
+            "heading_path",
+            "lead_in",
+        ),
+    ),
+    "capture": (
+        Capture,
+        (
+            "key",
+            "version_id",
+            "kind",
+            "captured_at",
+            "repository",
+            "commit",
+            "path",
+            "subject",
+            "source_url",
+            "licence",
+            "created_at",
+            "updated_at",
+        ),
+    ),
+}
+
+
 class Store:
     """Holds per-document state for the duration of one import transaction."""
 
@@ -111,28 +177,33 @@ class Store:
         self.routes: dict[str, list[DocumentSource]] = defaultdict(list)
         for route in DocumentSource.objects.select_related("document"):
             self.routes[route.path].append(route)
-        self.aliases = {a.name: a.platform for a in PlatformAlias.objects.select_related("platform")}
+        self.aliases = {
+            a.name: a.platform for a in PlatformAlias.objects.select_related("platform")
+        }
         self.documents: dict[tuple[int, str], Document] = {}
         self.timelines: dict[int, list[Version]] = {}  # document id -> versions by captured_at
         self.by_sha: dict[int, dict[str, Version]] = {}
         self.known_spans: dict[int, list[Known]] = {}  # version id -> its provisions
         self.earlier: dict[int, dict[str, tuple[int, int]]] = {}  # document id -> old wordings
-        self.pending_spans: list[Span] = []
+        # Rows waiting for COPY, in the column order of COLUMNS.
+        self.rows: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
+        self.now = timezone.now()
         self.revision_counts: dict[int, int] = {}  # provision id -> revisions so far
 
     def store_all(self, captures: list[readers.Capture], *, progress=None) -> None:
         iterator = progress(captures) if progress else captures
         for capture in iterator:
             self.store(capture)
-            if len(self.pending_spans) > 20000:
+            if len(self.rows["span"]) > 50000:
                 self.flush()
         self.flush()
         for document_id in self.report.documents:
             refresh_history(Document.objects.get(pk=document_id))
 
     def flush(self) -> None:
-        Span.objects.bulk_create(self.pending_spans, batch_size=5000)
-        self.pending_spans = []
+        for name, (model, columns) in COLUMNS.items():
+            copy_rows(model, columns, self.rows[name])
+            self.rows[name] = []
 
     # -- routing --------------------------------------------------------------------------
 
@@ -147,7 +218,9 @@ class Store:
         service, _, terms = capture.path.partition("/")
         platform = self.aliases.get(service)
         if platform is None:
-            platform = self.platform(slugify(service) or f"service-{hash_text(service)[:8]}", service)
+            platform = self.platform(
+                slugify(service) or f"service-{hash_text(service)[:8]}", service
+            )
             PlatformAlias.objects.get_or_create(name=service, defaults={"platform": platform})
             self.aliases[service] = platform
         if service.casefold() == platform.name.casefold():
@@ -186,17 +259,21 @@ class Store:
             Version.objects.filter(pk=version.pk).update(captured_at=capture.captured_at)
             version.captured_at = capture.captured_at
             timeline.sort(key=lambda v: (v.captured_at, v.pk))
-        Capture.objects.create(
-            key=capture.key,
-            version=version,
-            kind=capture.kind,
-            captured_at=capture.captured_at,
-            repository=capture.repository,
-            commit=capture.commit,
-            path=capture.path,
-            subject=capture.subject,
-            source_url=capture.source_url or version.source_url,
-            licence=capture.licence,
+        self.rows["capture"].append(
+            (
+                capture.key,
+                version.pk,
+                capture.kind,
+                capture.captured_at,
+                capture.repository,
+                capture.commit,
+                capture.path,
+                capture.subject,
+                capture.source_url or version.source_url,
+                capture.licence,
+                self.now,
+                self.now,
+            )
         )
         self.report.captures += 1
         self.report.documents.add(document.pk)
@@ -258,59 +335,69 @@ class Store:
             self.known(previous) if previous else [], segments, earlier=earlier
         )
         new = [m for m in matches if m.provision_id is None]
-        created = Provision.objects.bulk_create(
-            Provision(
-                document=document,
-                text=m.segment.text,
-                text_hash=m.segment.text_hash,
-                heading_path=list(m.segment.heading_path),
-                kind=m.segment.kind,
-                first_version=version,
-                last_version=version,
+        provision_ids = dict(zip(map(id, new), reserve_ids(Provision, len(new)), strict=True))
+        for m in new:
+            self.rows["provision"].append(
+                (
+                    provision_ids[id(m)],
+                    document.pk,
+                    m.segment.text,
+                    m.segment.text_hash,
+                    list(m.segment.heading_path),
+                    m.segment.kind,
+                    version.pk,
+                    version.pk,
+                    1,
+                    self.now,
+                    self.now,
+                )
             )
-            for m in new
-        )
-        provision_ids = {id(m): p.pk for m, p in zip(new, created, strict=True)}
         needs_revision = [m for m in matches if m.revision_id is None]
-        numbers = {}
+        revision_ids = dict(
+            zip(map(id, needs_revision), reserve_ids(Revision, len(needs_revision)), strict=True)
+        )
         for m in needs_revision:
             provision_id = m.provision_id or provision_ids[id(m)]
-            numbers[id(m)] = self.revision_counts.get(provision_id, 0) + 1
-            self.revision_counts[provision_id] = numbers[id(m)]
-        revisions = Revision.objects.bulk_create(
-            Revision(
-                provision_id=m.provision_id or provision_ids[id(m)],
-                number=numbers[id(m)],
-                text=m.segment.text,
-                text_hash=m.segment.text_hash,
-                first_version=version,
-                similarity=m.similarity,
+            number = self.revision_counts.get(provision_id, 0) + 1
+            self.revision_counts[provision_id] = number
+            self.rows["revision"].append(
+                (
+                    revision_ids[id(m)],
+                    provision_id,
+                    number,
+                    m.segment.text,
+                    m.segment.text_hash,
+                    version.pk,
+                    m.similarity,
+                    self.now,
+                    self.now,
+                )
             )
-            for m in needs_revision
-        )
-        revision_ids = {id(m): r.pk for m, r in zip(needs_revision, revisions, strict=True)}
         known = []
         for m in matches:
             provision_id = m.provision_id or provision_ids[id(m)]
             revision_id = m.revision_id or revision_ids[id(m)]
             earlier.setdefault(m.segment.text_hash, (provision_id, revision_id))
-            self.pending_spans.append(
-                Span(
-                    version=version,
-                    provision_id=provision_id,
-                    revision_id=revision_id,
-                    position=m.segment.position,
-                    start=m.segment.start,
-                    end=m.segment.end,
-                    heading_path=list(m.segment.heading_path),
-                    lead_in=m.segment.lead_in,
+            self.rows["span"].append(
+                (
+                    version.pk,
+                    provision_id,
+                    revision_id,
+                    m.segment.position,
+                    m.segment.start,
+                    m.segment.end,
+                    list(m.segment.heading_path),
+                    m.segment.lead_in,
                 )
             )
             known.append(
-                Known(provision_id, revision_id, m.segment.text_hash, m.segment.normalized,
-                      m.segment.heading_path)
+                Known(
+                    provision_id,
+                    revision_id,
+                    m.segment.text_hash,
+                    m.segment.normalized,
+                    m.segment.heading_path,
+                )
             )
         self.known_spans[version.pk] = known
-        self.report.provisions += len(created)
-
-
+        self.report.provisions += len(new)

@@ -96,12 +96,12 @@ class Document(models.Model):
     def __str__(self) -> str:
         return f"{self.platform.name}: {self.name}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("provisions:document", args=[self.platform.slug, self.slug])
+
     @property
     def record_id(self) -> str:
         return format_record_id("D", self.pk)
-
-    def get_absolute_url(self) -> str:
-        return reverse("provisions:document", args=[self.platform.slug, self.slug])
 
 
 class DocumentSource(models.Model):
@@ -267,12 +267,12 @@ class Provision(models.Model):
     def __str__(self) -> str:
         return f"{self.record_id}: {self.text[:60]}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("provisions:detail", args=[self.record_id])
+
     @property
     def record_id(self) -> str:
         return format_record_id("P", self.pk)
-
-    def get_absolute_url(self) -> str:
-        return reverse("provisions:detail", args=[self.record_id])
 
 
 class Revision(models.Model):
@@ -316,7 +316,9 @@ class Span(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["version", "provision"], name="span_unique_provision"),
             models.UniqueConstraint(fields=["version", "position"], name="span_unique_position"),
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="span_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="span_not_empty"
+            ),
         ]
         indexes = [models.Index(fields=["provision", "version"])]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)(.*?)[ \t#]*$")
 SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -70,10 +71,7 @@ class Segment:
     lead_in: str = ""
     position: int = 0
     normalized: str = field(default="", compare=False)
-
-    @property
-    def text_hash(self) -> str:
-        return hash_text(self.normalized)
+    text_hash: str = field(default="", compare=False)
 
 
 def normalize_text(text: str) -> str:
@@ -151,7 +149,9 @@ def split_blocks(text: str) -> list[Block]:
         if setext and current is not None and current[0] == "paragraph" and not after_blank:
             kind, start, end, _ = current
             current = None
-            blocks.append(Block("heading", start, _content_end(text, start, end), 1 if "=" in line else 2))
+            blocks.append(
+                Block("heading", start, _content_end(text, start, end), 1 if "=" in line else 2)
+            )
             continue
         if THEMATIC_BREAK.match(line):
             close()
@@ -161,7 +161,14 @@ def split_blocks(text: str) -> list[Block]:
         if heading:
             close()
             content_start = offset + heading.start(2)
-            blocks.append(Block("heading", content_start, max(content_start, offset + heading.end(2)), len(heading.group(1))))
+            blocks.append(
+                Block(
+                    "heading",
+                    content_start,
+                    max(content_start, offset + heading.end(2)),
+                    len(heading.group(1)),
+                )
+            )
             after_blank = False
             continue
         item = LIST_ITEM.match(line)
@@ -241,20 +248,51 @@ def _footer_start(flags: list[bool]) -> int:
             chrome_after += 1
         else:
             other_after += 1
-        if flags[i] and chrome_after >= 4 and other_after <= max(1, (chrome_after + other_after) // 10):
+        if (
+            flags[i]
+            and chrome_after >= 4
+            and other_after <= max(1, (chrome_after + other_after) // 10)
+        ):
             start = i
     return start
 
 
+@dataclass(frozen=True)
+class BlockFacts:
+    chrome: bool
+    normalized: str
+    word_count: int
+    text_hash: str
+    bold_heading: str | None
+    stamp: bool
+
+
+@lru_cache(maxsize=200_000)
+def block_facts(raw: str) -> BlockFacts:
+    """What the splitter needs to know about one block's text (cached: most blocks recur
+    unchanged in every version of a document)."""
+    normalized = normalize_text(raw)
+    return BlockFacts(
+        chrome=is_chrome(raw),
+        normalized=normalized,
+        word_count=len(words(normalized)),
+        text_hash=hash_text(normalized),
+        bold_heading=_bold_heading(raw),
+        stamp=is_stamp(raw),
+    )
+
+
 def split_provisions(text: str) -> list[Segment]:
     blocks = split_blocks(text)
-    chrome = [b.kind != "heading" and is_chrome(text[b.start : b.end]) for b in blocks]
+    facts = [block_facts(text[b.start : b.end]) for b in blocks]
+    chrome = [b.kind != "heading" and f.chrome for b, f in zip(blocks, facts, strict=True)]
     footer = _footer_start([c or b.kind == "heading" for b, c in zip(blocks, chrome, strict=True)])
     headings: list[tuple[int, str]] = []
     segments: list[Segment] = []
     lead_in = ""
     for index, block in enumerate(blocks[:footer]):
         raw = text[block.start : block.end]
+        fact = facts[index]
         if block.kind == "heading":
             title = clean_heading(raw)
             headings = [h for h in headings if h[0] < block.level] + [(block.level, title)]
@@ -263,15 +301,15 @@ def split_provisions(text: str) -> list[Segment]:
         if chrome[index]:
             continue
         if block.kind == "paragraph":
-            bold = _bold_heading(raw)
+            bold = fact.bold_heading
             if bold:
                 headings = [h for h in headings if h[0] < 7] + [(7, bold)]
                 lead_in = ""
                 continue
-            if is_stamp(raw):
+            if fact.stamp:
                 continue
-            plain = normalize_text(raw)
-            count = len(words(plain))
+            plain = fact.normalized
+            count = fact.word_count
             next_is_item = index + 1 < len(blocks) and blocks[index + 1].kind == "item"
             if plain.endswith(":") and next_is_item:
                 lead_in = plain
@@ -281,7 +319,7 @@ def split_provisions(text: str) -> list[Segment]:
                 continue
             else:
                 lead_in = ""
-        if block.kind == "item" and is_stamp(raw):
+        if block.kind == "item" and fact.stamp:
             continue
         segments.append(
             Segment(
@@ -292,7 +330,8 @@ def split_provisions(text: str) -> list[Segment]:
                 heading_path=tuple(h[1] for h in headings),
                 lead_in=lead_in if block.kind == "item" else "",
                 position=len(segments),
-                normalized=normalize_text(raw),
+                normalized=fact.normalized,
+                text_hash=fact.text_hash,
             )
         )
     return segments

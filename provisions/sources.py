@@ -205,28 +205,45 @@ def open_repository(source: str, *, cache_dir: Path) -> Path:
         if inside.returncode != 0:
             raise SourceError(f"{source}: not a git repository")
         return path
+    # A bundle that fails to verify or to clone is corrupt (verify alone only reads its header).
+    failure = f"{source}: corrupt git bundle" if path.is_file() else f"{source}: cannot clone"
     if path.is_file():
-        _git(["bundle", "verify", str(path.resolve())], what=f"{source}: corrupt git bundle")
+        _git(["bundle", "verify", str(path.resolve())], what=failure)
     digest = hashlib.sha256(str(path.resolve() if path.exists() else source).encode()).hexdigest()
     clone = cache_dir / f"{repository_name(source)}-{digest[:10]}.git"
     remote = str(path.resolve()) if path.exists() else source
     if (clone / "HEAD").exists():
-        _git(["fetch", "--quiet", remote, "+HEAD:refs/heads/main"], cwd=clone, what=f"{source}: fetch")
+        _git(
+            ["fetch", "--quiet", remote, "+refs/heads/*:refs/heads/*"],
+            cwd=clone,
+            what=failure,
+        )
     else:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = clone.with_suffix(".tmp")
         subprocess.run(["rm", "-rf", str(tmp)], check=False)
-        _git(["clone", "--quiet", "--bare", remote, str(tmp)], what=f"{source}: cannot clone")
+        _git(["clone", "--quiet", "--bare", remote, str(tmp)], what=failure)
         tmp.rename(clone)
     return clone
 
 
-def read_ota(source: str, *, known_keys: set[str], cache_dir: Path, max_bytes: int) -> list[Capture]:
+def read_ota(
+    source: str, *, known_keys: set[str], cache_dir: Path, max_bytes: int
+) -> list[Capture]:
     repo = open_repository(source, cache_dir=cache_dir)
     name = repository_name(source)
     log = _git(
-        ["log", "--no-merges", "--reverse", "--no-renames", "--raw", "--no-abbrev", "-z",
-         "--format=%x1e%H%x1f%aI%x1f%s", "HEAD"],
+        [
+            "log",
+            "--no-merges",
+            "--reverse",
+            "--no-renames",
+            "--raw",
+            "--no-abbrev",
+            "-z",
+            "--format=%x1e%H%x1f%aI%x1f%s",
+            "HEAD",
+        ],
         cwd=repo,
         what=f"{source}: git log",
     ).decode("utf-8", "replace")
@@ -286,7 +303,9 @@ def _read_blobs(repo: Path, blob_ids: list[str], *, source: str) -> dict[str, by
             check=True,
         )
     except subprocess.CalledProcessError as error:
-        raise SourceError(f"{source}: cannot read objects ({error.stderr.decode()[:200]})") from None
+        raise SourceError(
+            f"{source}: cannot read objects ({error.stderr.decode()[:200]})"
+        ) from None
     out = result.stdout
     blobs: dict[str, bytes] = {}
     offset = 0

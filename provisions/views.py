@@ -26,7 +26,9 @@ def home(request):
 
 def platform_list(request):
     platforms = Platform.objects.annotate(
-        document_count=Count("documents", filter=Q(documents__versions__isnull=False), distinct=True),
+        document_count=Count(
+            "documents", filter=Q(documents__versions__isnull=False), distinct=True
+        ),
     ).filter(document_count__gt=0)
     return render(request, "provisions/platform_list.html", {"platforms": platforms})
 

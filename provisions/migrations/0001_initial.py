@@ -5,221 +5,437 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Platform',
+            name="Platform",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('website', models.URLField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("website", models.URLField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120)),
-                ('name', models.CharField(max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='provisions.platform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=120)),
+                ("name", models.CharField(max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="provisions.platform",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['platform__name', 'name'],
+                "ordering": ["platform__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='PlatformAlias',
+            name="PlatformAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='Service name as in OTA', max_length=200, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='provisions.platform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Service name as in OTA", max_length=200, unique=True
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="provisions.platform",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'platform aliases',
-                'ordering': ['name'],
+                "verbose_name_plural": "platform aliases",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Provision',
+            name="Provision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(help_text='Verbatim text of its latest revision')),
-                ('text_hash', models.CharField(db_index=True, max_length=64)),
-                ('heading_path', models.JSONField(default=list)),
-                ('kind', models.CharField(max_length=10)),
-                ('revision_count', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='provisions', to='provisions.document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(help_text="Verbatim text of its latest revision")),
+                ("text_hash", models.CharField(db_index=True, max_length=64)),
+                ("heading_path", models.JSONField(default=list)),
+                ("kind", models.CharField(max_length=10)),
+                ("revision_count", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="provisions",
+                        to="provisions.document",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['document', 'id'],
+                "ordering": ["document", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Revision',
+            name="Revision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('text', models.TextField()),
-                ('text_hash', models.CharField(max_length=64)),
-                ('similarity', models.FloatField(blank=True, help_text='Word-sequence similarity to the previous wording', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('provision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='provisions.provision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("text", models.TextField()),
+                ("text_hash", models.CharField(max_length=64)),
+                (
+                    "similarity",
+                    models.FloatField(
+                        blank=True,
+                        help_text="Word-sequence similarity to the previous wording",
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "provision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="provisions.provision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['provision', 'number'],
+                "ordering": ["provision", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Version',
+            name="Version",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField()),
-                ('sha256', models.CharField(help_text='SHA-256 of the UTF-8 bytes of text', max_length=64)),
-                ('byte_size', models.PositiveIntegerField()),
-                ('captured_at', models.DateTimeField(help_text='Earliest capture of this exact text')),
-                ('source_url', models.URLField(blank=True, max_length=1000)),
-                ('origin', models.CharField(choices=[('ota', 'Open Terms Archive'), ('corpus', 'Corpus file')], max_length=10)),
-                ('origin_ref', models.CharField(help_text='OTA repository@commit:path, or the corpus file path', max_length=600)),
-                ('ordinal', models.PositiveIntegerField(default=0, help_text='1 = oldest version')),
-                ('change_kind', models.CharField(choices=[('first', 'First version'), ('substantive', 'Substantive change'), ('wording', 'Wording change'), ('markup', 'Link or markup change only'), ('boilerplate', 'Page furniture change only'), ('technical', 'Technical re-extraction')], max_length=12)),
-                ('added_count', models.PositiveIntegerField(default=0)),
-                ('removed_count', models.PositiveIntegerField(default=0)),
-                ('revised_count', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='provisions.document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField()),
+                (
+                    "sha256",
+                    models.CharField(help_text="SHA-256 of the UTF-8 bytes of text", max_length=64),
+                ),
+                ("byte_size", models.PositiveIntegerField()),
+                (
+                    "captured_at",
+                    models.DateTimeField(help_text="Earliest capture of this exact text"),
+                ),
+                ("source_url", models.URLField(blank=True, max_length=1000)),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[("ota", "Open Terms Archive"), ("corpus", "Corpus file")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "origin_ref",
+                    models.CharField(
+                        help_text="OTA repository@commit:path, or the corpus file path",
+                        max_length=600,
+                    ),
+                ),
+                ("ordinal", models.PositiveIntegerField(default=0, help_text="1 = oldest version")),
+                (
+                    "change_kind",
+                    models.CharField(
+                        choices=[
+                            ("first", "First version"),
+                            ("substantive", "Substantive change"),
+                            ("wording", "Wording change"),
+                            ("markup", "Link or markup change only"),
+                            ("boilerplate", "Page furniture change only"),
+                            ("technical", "Technical re-extraction"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("added_count", models.PositiveIntegerField(default=0)),
+                ("removed_count", models.PositiveIntegerField(default=0)),
+                ("revised_count", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="provisions.document",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['document', 'captured_at', 'id'],
+                "ordering": ["document", "captured_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Span',
+            name="Span",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('start', models.PositiveIntegerField()),
-                ('end', models.PositiveIntegerField()),
-                ('heading_path', models.JSONField(default=list)),
-                ('lead_in', models.TextField(blank=True)),
-                ('provision', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='spans', to='provisions.provision')),
-                ('revision', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='spans', to='provisions.revision')),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='spans', to='provisions.version')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("start", models.PositiveIntegerField()),
+                ("end", models.PositiveIntegerField()),
+                ("heading_path", models.JSONField(default=list)),
+                ("lead_in", models.TextField(blank=True)),
+                (
+                    "provision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="spans",
+                        to="provisions.provision",
+                    ),
+                ),
+                (
+                    "revision",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="spans",
+                        to="provisions.revision",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="spans",
+                        to="provisions.version",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['version', 'position'],
+                "ordering": ["version", "position"],
             },
         ),
         migrations.AddField(
-            model_name='revision',
-            name='first_version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='provisions.version'),
+            model_name="revision",
+            name="first_version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="provisions.version",
+            ),
         ),
         migrations.AddField(
-            model_name='provision',
-            name='first_version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='provisions.version'),
+            model_name="provision",
+            name="first_version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="provisions.version",
+            ),
         ),
         migrations.AddField(
-            model_name='provision',
-            name='last_version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='provisions.version'),
+            model_name="provision",
+            name="last_version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="provisions.version",
+            ),
         ),
         migrations.AddField(
-            model_name='provision',
-            name='removed_in',
-            field=models.ForeignKey(blank=True, help_text='First version where it no longer appears', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='provisions.version'),
+            model_name="provision",
+            name="removed_in",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="First version where it no longer appears",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="provisions.version",
+            ),
         ),
         migrations.AddField(
-            model_name='document',
-            name='latest_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='provisions.version'),
+            model_name="document",
+            name="latest_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="provisions.version",
+            ),
         ),
         migrations.CreateModel(
-            name='Capture',
+            name="Capture",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=700, unique=True)),
-                ('kind', models.CharField(choices=[('first_record', 'First record'), ('change', 'Recorded change'), ('technical', 'Technical or declaration upgrade'), ('maintenance', 'Archive maintenance'), ('corpus', 'Corpus file')], max_length=12)),
-                ('captured_at', models.DateTimeField()),
-                ('repository', models.CharField(blank=True, max_length=200)),
-                ('commit', models.CharField(blank=True, max_length=40)),
-                ('path', models.CharField(max_length=500)),
-                ('subject', models.CharField(blank=True, max_length=500)),
-                ('source_url', models.URLField(blank=True, max_length=1000)),
-                ('licence', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='captures', to='provisions.version')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=700, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("first_record", "First record"),
+                            ("change", "Recorded change"),
+                            ("technical", "Technical or declaration upgrade"),
+                            ("maintenance", "Archive maintenance"),
+                            ("corpus", "Corpus file"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("captured_at", models.DateTimeField()),
+                ("repository", models.CharField(blank=True, max_length=200)),
+                ("commit", models.CharField(blank=True, max_length=40)),
+                ("path", models.CharField(max_length=500)),
+                ("subject", models.CharField(blank=True, max_length=500)),
+                ("source_url", models.URLField(blank=True, max_length=1000)),
+                ("licence", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="captures",
+                        to="provisions.version",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['captured_at', 'id'],
+                "ordering": ["captured_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DocumentSource',
+            name="DocumentSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(help_text='<service>/<terms type>, no .md', max_length=400)),
-                ('valid_from', models.DateField(blank=True, null=True)),
-                ('valid_until', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='provisions.document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(help_text="<service>/<terms type>, no .md", max_length=400),
+                ),
+                ("valid_from", models.DateField(blank=True, null=True)),
+                ("valid_until", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sources",
+                        to="provisions.document",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['path', 'valid_from'],
-                'constraints': [models.UniqueConstraint(fields=('path', 'document'), name='document_source_unique_route')],
+                "ordering": ["path", "valid_from"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("path", "document"), name="document_source_unique_route"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='version',
-            index=models.Index(fields=['document', 'captured_at'], name='provisions__documen_4ac977_idx'),
+            model_name="version",
+            index=models.Index(
+                fields=["document", "captured_at"], name="provisions__documen_4ac977_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='version',
-            constraint=models.UniqueConstraint(fields=('document', 'sha256'), name='version_unique_text'),
+            model_name="version",
+            constraint=models.UniqueConstraint(
+                fields=("document", "sha256"), name="version_unique_text"
+            ),
         ),
         migrations.AddIndex(
-            model_name='span',
-            index=models.Index(fields=['provision', 'version'], name='provisions__provisi_c9b93f_idx'),
+            model_name="span",
+            index=models.Index(
+                fields=["provision", "version"], name="provisions__provisi_c9b93f_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='span',
-            constraint=models.UniqueConstraint(fields=('version', 'provision'), name='span_unique_provision'),
+            model_name="span",
+            constraint=models.UniqueConstraint(
+                fields=("version", "provision"), name="span_unique_provision"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='span',
-            constraint=models.UniqueConstraint(fields=('version', 'position'), name='span_unique_position'),
+            model_name="span",
+            constraint=models.UniqueConstraint(
+                fields=("version", "position"), name="span_unique_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='span',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='span_not_empty'),
+            model_name="span",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="span_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='revision',
-            constraint=models.UniqueConstraint(fields=('provision', 'number'), name='revision_unique_number'),
+            model_name="revision",
+            constraint=models.UniqueConstraint(
+                fields=("provision", "number"), name="revision_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.UniqueConstraint(fields=('platform', 'slug'), name='document_unique_slug'),
+            model_name="document",
+            constraint=models.UniqueConstraint(
+                fields=("platform", "slug"), name="document_unique_slug"
+            ),
         ),
     ]

@@ -1,4 +1,4 @@
-"""python manage.py import_sources SOURCE... : Open Terms Archive repositories and corpus folders."""
+"""``manage.py import_sources SOURCE...``: OTA versions repositories and corpus folders."""
 
 import sys
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         report = import_sources(sources, progress=self.progress)
         for source, count in report.read.items():
             self.stdout.write(f"{source}: {count} new capture(s)")
-        for source, error in report.errors.items():
+        for error in report.errors.values():
             self.stderr.write(f"error: {error}")
         if report.nothing_new:
             self.stdout.write("Nothing new: every capture of these sources is already imported.")

@@ -1,0 +1,42 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SHARED = ROOT.parent / "shared"
+
+
+def shared_path(variable: str, default: Path) -> Path:
+    """A path to real data; tests that need it fail (never skip) when it is missing."""
+    path = Path(os.environ.get(variable) or default)
+    if not path.exists():
+        pytest.fail(f"{variable} points to {path}, which does not exist: real-data tests need it")
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return shared_path("ATLAS_CORPUS_DIR", DEFAULT_SHARED / "corpus")
+
+
+@pytest.fixture(scope="session")
+def ota_bundle() -> Path:
+    return shared_path("ATLAS_OTA_BUNDLE", DEFAULT_SHARED / "ota" / "genai-contrib-versions.bundle")
+
+
+@pytest.fixture(autouse=True)
+def _sources_cache(settings, tmp_path_factory):
+    settings.ATLAS_SOURCES_CACHE = tmp_path_factory.getbasetemp() / "sources-cache"
+
+
+@pytest.fixture(scope="session")
+def real_data(django_db_setup, django_db_blocker, corpus_dir, ota_bundle, tmp_path_factory):
+    """The whole corpus and OTA bundle, imported once for the session (committed)."""
+    from django.conf import settings
+
+    settings.ATLAS_SOURCES_CACHE = tmp_path_factory.getbasetemp() / "sources-cache"
+    with django_db_blocker.unblock():
+        call_command("import_sources", str(corpus_dir), str(ota_bundle), verbosity=0)
+    return {"corpus": corpus_dir, "bundle": ota_bundle}

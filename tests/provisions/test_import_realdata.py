@@ -1,0 +1,109 @@
+"""The real corpus and Open Terms Archive bundle, imported once per session."""
+
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+
+from provisions.ingest import import_sources
+from provisions.models import Capture, Document, Provision, Span, Version
+
+pytestmark = [pytest.mark.realdata, pytest.mark.django_db]
+
+
+def spans_of(version):
+    return list(version.spans.order_by("position"))
+
+
+def clause(span):
+    return span.version.text[span.start : span.end]
+
+
+@pytest.fixture
+def stability(real_data):
+    return Document.objects.get(platform__slug="stability-ai", slug="acceptable-use-policy")
+
+
+def test_stability_policy_keeps_every_record_id_across_versions(stability):
+    versions = list(stability.versions.order_by("ordinal"))
+    assert len(versions) >= 5  # five corpus files, plus the bundle's own captures
+    ids = [[s.provision_id for s in spans_of(v)] for v in versions]
+    assert len(ids[0]) == 34
+    assert all(row == ids[0] for row in ids)
+    # Only the footer changed: no version after the first is a policy change.
+    assert {v.change_kind for v in versions[1:]} <= {"boilerplate", "markup"}
+    assert not Provision.objects.filter(document=stability, removed_in__isnull=False).exists()
+
+
+def test_stability_csam_ncii_and_reporting_clauses_are_their_own_provisions(stability):
+    latest = stability.latest_version
+    texts = [clause(s) for s in latest.spans.select_related("version").order_by("position")]
+    assert (
+        "child sexual abuse material (CSAM), sexual exploitation, grooming, or trafficking of "
+        "minors." in texts
+    )
+    assert "non-consensual intimate imagery (NCII)." in texts
+    assert "We will report CSAM to the appropriate authorities." in texts
+    for text in texts:
+        for chrome in ("Mailing List", "Email\\*", "Please Select", "©", "Careers", "[Partners]"):
+            assert chrome not in text
+
+
+def test_corpus_and_bundle_copies_of_one_page_are_one_document_with_one_history(real_data):
+    document = Document.objects.get(platform__slug="openai", slug="usage-policies")
+    paths = set(Capture.objects.filter(version__document=document).values_list("path", flat=True))
+    assert "OpenAI/Acceptable Use Policy" in paths and "DALL·E/Acceptable Use Policy" in paths
+    assert any(p.startswith("openai/usage-policies/") for p in paths)
+    corpus_file = "openai/usage-policies/2024-01-10.md"
+    version = Capture.objects.get(path=corpus_file).version
+    # The corpus file was copied from this OTA commit: one text, one version, two captures.
+    assert Capture.objects.filter(
+        version=version, commit="8cf83dcc3d59265f901db93f5408ea98876dabc3"
+    ).exists()
+    assert not Document.objects.filter(
+        platform__slug="openai", slug="acceptable-use-policy"
+    ).exists()
+    shas = list(document.versions.values_list("sha256", flat=True))
+    assert len(shas) == len(set(shas))
+
+
+def test_technical_reextractions_are_not_policy_changes(real_data):
+    technical = Version.objects.filter(change_kind="technical")
+    assert technical.exists()
+    for version in technical[:50]:
+        kinds = set(version.captures.values_list("kind", flat=True))
+        assert kinds <= {"technical", "maintenance"}
+    upgrades = Capture.objects.filter(subject__startswith="Apply technical or declaration upgrade")
+    assert upgrades.count() > 50 and set(upgrades.values_list("kind", flat=True)) == {"technical"}
+
+
+def test_every_span_is_inside_its_version_and_every_version_verifies(real_data):
+    assert Span.objects.count() > 100_000
+    for version in Version.objects.order_by("?")[:200]:
+        assert version.verify()
+        for span in version.spans.all():
+            assert 0 <= span.start < span.end <= len(version.text)
+
+
+def test_a_second_import_finds_nothing_new_and_is_fast(real_data):
+    before = (Capture.objects.count(), Version.objects.count(), Provision.objects.count())
+    started = time.perf_counter()
+    report = import_sources([str(real_data["corpus"]), str(real_data["bundle"])])
+    elapsed = time.perf_counter() - started
+    assert report.nothing_new and not report.errors
+    assert before == (Capture.objects.count(), Version.objects.count(), Provision.objects.count())
+    print(f"second import: {elapsed:.2f} s")
+
+
+def test_the_command_says_nothing_is_new(real_data, capsys):
+    call_command("import_sources", str(real_data["corpus"]))
+    assert "Nothing new" in capsys.readouterr().out
+
+
+def test_stored_versions_are_immutable(real_data):
+    version = Version.objects.first()
+    with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
+        Version.objects.filter(pk=version.pk).update(text=version.text + " tampered")
+    version.refresh_from_db()
+    assert version.verify()
