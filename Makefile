@@ -1,41 +1,58 @@
-# Two commands do everything: `make run` and `make test` (see README.md).
+# Two commands do everything on a fresh machine: `make run` and `make test` (see README.md).
 SHELL := /bin/bash
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-12)
 export ATLAS_DATA_DIR ?= $(CURDIR)/.atlas
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+DEFAULT_SOURCES := https://github.com/OpenTermsArchive/genai-contrib-versions.git
 
-.PHONY: run test lint migrations-check install db-up db-down
+.PHONY: run test install db-up db-down lint migrations-check bench
 
 $(STAMP): pyproject.toml constraints.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	# torch first, as the local CPU wheel: anything else would pull GBs of CUDA packages.
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@# torch first, as the local CPU wheel: anything else would pull GBs of CUDA packages.
 	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[ml,dev]'
-	touch $(STAMP)
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
 
 db-up: install
-	$(PY) -m atlas.embedded_db start
+	@$(PY) -m atlas.embedded_db start
 
 db-down:
-	@test -x $(PY) && $(PY) -m atlas.embedded_db stop || true
+	@if [ -x $(PY) ]; then $(PY) -m atlas.embedded_db stop; fi
 
+# The site on 127.0.0.1:8000 with the sources in ATLAS_SOURCES imported first.
+run: export ALLOWED_HOSTS ?= 127.0.0.1 localhost
+run: export SECURE_COOKIES ?= false
 run: install db-up
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py collectstatic --noinput --verbosity 0
-	-$(PY) manage.py import_sources $${ATLAS_SOURCES:-https://github.com/OpenTermsArchive/genai-contrib-versions.git}
-	$(PY) -m atlas.serve
+	@mkdir -p $(ATLAS_DATA_DIR)
+	@test -s $(ATLAS_DATA_DIR)/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $(ATLAS_DATA_DIR)/secret_key
+	export SECRET_KEY="$${SECRET_KEY:-$$(cat $(ATLAS_DATA_DIR)/secret_key)}"; \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
+	{ $(PY) manage.py import_sources $${ATLAS_SOURCES:-$(DEFAULT_SOURCES)} || \
+	  echo "Some sources could not be imported (see above); serving what is stored."; } && \
+	exec $(VENV)/bin/gunicorn atlas.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
 
+# The whole test suite, with lint and migration checks first.
+test: export SECRET_KEY ?= insecure-test-only-key
+test: export STATIC_MANIFEST ?= false
 test: install db-up
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
+	DEBUG=false ALLOWED_HOSTS=atlas.example SECURE_SSL_REDIRECT=true SECURE_HSTS_SECONDS=3600 \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench: export SECRET_KEY ?= insecure-bench-only-key
+bench: install db-up
+	$(PY) bench/import.py

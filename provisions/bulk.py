@@ -55,3 +55,9 @@ def update_rows(model, columns: Sequence[str], rows: Sequence[Sequence]) -> None
             f'UPDATE "{table}" SET {assignments} WHERE id = %s',
             [[_adapt(v) for v in row[1:]] + [row[0]] for row in rows],
         )
+
+
+def analyze_tables(models) -> None:
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f'ANALYZE "{model._meta.db_table}"')

@@ -24,19 +24,22 @@ def refresh_history(document: Document) -> None:
         return
     present: dict[int, dict[int, int]] = defaultdict(dict)  # version -> provision -> revision
     heading_of: dict[int, list] = {}
+    version_ids = [v.pk for v in versions]
+    # Plain id lists rather than joins: cheap whatever the planner believes about table sizes.
+    revisions = Revision.objects.filter(
+        provision_id__in=list(document.provisions.values_list("id", flat=True))
+    )
     for version_id, provision_id, revision_id, heading_path in Span.objects.filter(
-        version__document=document
+        version_id__in=version_ids
     ).values_list("version_id", "provision_id", "revision_id", "heading_path"):
         present[version_id][provision_id] = revision_id
         heading_of[(version_id, provision_id)] = heading_path
     capture_kinds: dict[int, set[str]] = defaultdict(set)
-    for version_id, kind in Capture.objects.filter(version__document=document).values_list(
+    for version_id, kind in Capture.objects.filter(version_id__in=version_ids).values_list(
         "version_id", "kind"
     ):
         capture_kinds[version_id].add(kind)
-    similarity = dict(
-        Revision.objects.filter(provision__document=document).values_list("id", "similarity")
-    )
+    similarity = dict(revisions.values_list("id", "similarity"))
 
     changed_versions = []
     for index, version in enumerate(versions):
@@ -72,7 +75,7 @@ def refresh_history(document: Document) -> None:
             for v in changed_versions
         ],
     )
-    _refresh_provisions(document, versions, present, heading_of)
+    _refresh_provisions(document, versions, present, heading_of, revisions)
     latest = (
         Capture.objects.filter(version__document=document)
         .order_by("-captured_at", "-id")
@@ -104,17 +107,15 @@ def _change_kind(index, versions, capture_kinds, added, removed, revised, simila
     return ChangeKind.BOILERPLATE
 
 
-def _refresh_provisions(document, versions, present, heading_of) -> None:
+def _refresh_provisions(document, versions, present, heading_of, revisions) -> None:
     seen: dict[int, list[int]] = defaultdict(list)  # provision -> indexes of versions
     for index, version in enumerate(versions):
         for provision_id in present[version.pk]:
             seen[provision_id].append(index)
     latest_revision = {}
-    for provision_id, number, text, text_hash in (
-        Revision.objects.filter(provision__document=document)
-        .order_by("provision_id", "number")
-        .values_list("provision_id", "number", "text", "text_hash")
-    ):
+    for provision_id, number, text, text_hash in revisions.order_by(
+        "provision_id", "number"
+    ).values_list("provision_id", "number", "text", "text_hash"):
         latest_revision[provision_id] = (number, text, text_hash)
     changed = []
     for provision in Provision.objects.filter(document=document).defer("text").iterator():

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from provisions import sources as readers
-from provisions.bulk import copy_rows, reserve_ids
+from provisions.bulk import analyze_tables, copy_rows, reserve_ids
 from provisions.history import refresh_history
 from provisions.lineage import Known, match_segments
 from provisions.models import (
@@ -204,6 +204,9 @@ class Store:
         for name, (model, columns) in COLUMNS.items():
             copy_rows(model, columns, self.rows[name])
             self.rows[name] = []
+        # Fresh statistics (ANALYZE sees this transaction's own rows): without them the
+        # planner takes tables that just grew by 100,000 rows for empty ones.
+        analyze_tables([model for model, _ in COLUMNS.values()])
 
     # -- routing --------------------------------------------------------------------------
 
@@ -245,6 +248,8 @@ class Store:
         if document.pk not in self.timelines:
             versions = list(document.versions.order_by("captured_at", "id"))
             self.timelines[document.pk] = versions
+            if not versions:
+                self.earlier[document.pk] = {}  # a new document: no older wording to look up
             self.by_sha[document.pk] = {v.sha256: v for v in versions}
         return self.timelines[document.pk]
 
@@ -314,8 +319,9 @@ class Store:
 
     def earlier_wordings(self, document: Document) -> dict[str, tuple[int, int]]:
         if document.pk not in self.earlier:
+            provision_ids = list(document.provisions.values_list("id", flat=True))
             self.revision_counts.update(
-                Revision.objects.filter(provision__document=document)
+                Revision.objects.filter(provision_id__in=provision_ids)
                 .values("provision_id")
                 .annotate(count=Max("number"))
                 .values_list("provision_id", "count")
@@ -323,7 +329,7 @@ class Store:
             self.earlier[document.pk] = {
                 text_hash: (provision_id, revision_id)
                 for text_hash, provision_id, revision_id in Revision.objects.filter(
-                    provision__document=document
+                    provision_id__in=provision_ids
                 ).values_list("text_hash", "provision_id", "id")
             }
         return self.earlier[document.pk]
