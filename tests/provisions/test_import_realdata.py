@@ -57,10 +57,11 @@ def test_corpus_and_bundle_copies_of_one_page_are_one_document_with_one_history(
     assert any(p.startswith("openai/usage-policies/") for p in paths)
     corpus_file = "openai/usage-policies/2024-01-10.md"
     version = Capture.objects.get(path=corpus_file).version
-    # The corpus file was copied from this OTA commit: one text, one version, two captures.
-    assert Capture.objects.filter(
-        version=version, commit="8cf83dcc3d59265f901db93f5408ea98876dabc3"
-    ).exists()
+    # The corpus file was copied from the OTA commit recorded at the same instant (its
+    # retrieved_from): one text, one version, two captures.
+    ota = Capture.objects.get(version=version, path="OpenAI/Acceptable Use Policy")
+    assert ota.captured_at.isoformat() == "2024-01-10T18:30:37+00:00"
+    assert version.captures.count() == 2
     assert not Document.objects.filter(
         platform__slug="openai", slug="acceptable-use-policy"
     ).exists()
