@@ -46,7 +46,10 @@ test: install db-up
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
-	DEBUG=false ALLOWED_HOSTS=atlas.example SECURE_SSL_REDIRECT=true SECURE_HSTS_SECONDS=3600 \
+	@# The deployment checklist, with a production-like environment.
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" DEBUG=false \
+	  ALLOWED_HOSTS=atlas.example SECURE_SSL_REDIRECT=true SECURE_HSTS_SECONDS=31536000 \
+	  SECURE_HSTS_INCLUDE_SUBDOMAINS=true SECURE_HSTS_PRELOAD=true \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -147,7 +147,10 @@ def read_corpus(folder: Path, *, known_keys: set[str], max_bytes: int) -> list[C
                 sha256=digest,
                 path=entry["path"],
                 origin="corpus",
-                origin_ref=entry.get("retrieved_from") or entry["path"],
+                origin_ref=entry["path"],
+                subject=f"retrieved from {entry['retrieved_from']}"
+                if entry.get("retrieved_from")
+                else "",
                 source_url=entry.get("source_url", ""),
                 licence=entry.get("license", ""),
                 platform_slug=entry["platform"],
