@@ -108,3 +108,47 @@ def test_stored_versions_are_immutable(real_data):
         Version.objects.filter(pk=version.pk).update(text=version.text + " tampered")
     version.refresh_from_db()
     assert version.verify()
+
+
+def provision_changes(old: Version, new: Version) -> dict[str, int]:
+    before = dict(old.spans.values_list("provision_id", "revision_id"))
+    after = dict(new.spans.values_list("provision_id", "revision_id"))
+    shared = before.keys() & after.keys()
+    return {
+        "unchanged": sum(1 for p in shared if before[p] == after[p]),
+        "revised": sum(1 for p in shared if before[p] != after[p]),
+        "added": len(after.keys() - before.keys()),
+        "removed": len(before.keys() - after.keys()),
+    }
+
+
+def corpus_version(name: str) -> Version:
+    return Capture.objects.get(path=f"openai/usage-policies/{name}.md").version
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # Counted by reading the two files (see tests/data/openai_usage_policies_changes.md):
+        # the January 2025 update split "Comply with applicable laws" into a lead-in and eleven
+        # bullets, added a changelog line, and changed punctuation in nine clauses.
+        ("2024-12-24", "2025-01-30", {"unchanged": 56, "revised": 9, "added": 13, "removed": 1}),
+        # Only page furniture changed between these two.
+        ("2025-01-30", "2025-04-03", {"unchanged": 78, "revised": 0, "added": 0, "removed": 0}),
+    ],
+)
+def test_openai_usage_policy_changes_match_a_reading_of_the_files(real_data, old, new, expected):
+    assert provision_changes(corpus_version(old), corpus_version(new)) == expected
+
+
+def test_openai_provisions_carried_over_unchanged_keep_their_ids(real_data):
+    document = Document.objects.get(platform__slug="openai", slug="usage-policies")
+    versions = list(document.versions.order_by("ordinal"))
+    assert len(versions) >= 19
+    for old, new in zip(versions, versions[1:], strict=False):
+        before = {
+            s.revision.text_hash: s.provision_id for s in old.spans.select_related("revision")
+        }
+        for span in new.spans.select_related("revision"):
+            if span.revision.text_hash in before:
+                assert span.provision_id == before[span.revision.text_hash]
