@@ -1,6 +1,7 @@
 """The real corpus and Open Terms Archive bundle, imported once per session."""
 
 import time
+from collections import defaultdict
 
 import pytest
 from django.core.management import call_command
@@ -145,10 +146,20 @@ def test_openai_provisions_carried_over_unchanged_keep_their_ids(real_data):
     document = Document.objects.get(platform__slug="openai", slug="usage-policies")
     versions = list(document.versions.order_by("ordinal"))
     assert len(versions) >= 19
+
+    def ids_by_wording(version):
+        found = defaultdict(set)
+        for span in version.spans.select_related("revision"):
+            found[span.revision.text_hash].add(span.provision_id)
+        return found
+
+    carried = 0
     for old, new in zip(versions, versions[1:], strict=False):
-        before = {
-            s.revision.text_hash: s.provision_id for s in old.spans.select_related("revision")
-        }
-        for span in new.spans.select_related("revision"):
-            if span.revision.text_hash in before:
-                assert span.provision_id == before[span.revision.text_hash]
+        before, after = ids_by_wording(old), ids_by_wording(new)
+        for text_hash, ids in after.items():
+            if text_hash in before:
+                # The same wording keeps the same record (the same clause can appear twice
+                # in one version, under two headings: then both records carry over).
+                assert ids <= before[text_hash] or before[text_hash] <= ids
+                carried += len(ids & before[text_hash])
+    assert carried > 500
