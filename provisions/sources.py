@@ -178,7 +178,17 @@ def _corpus_date(entry: dict, manifest_path: Path, number: int) -> datetime:
 def _git(args: list[str], *, cwd: Path | None = None, what: str) -> bytes:
     try:
         result = subprocess.run(
-            ["git", "-c", "core.quotePath=false", *args],
+            # A stalled network transfer fails after a minute instead of hanging `make run`.
+            [
+                "git",
+                "-c",
+                "core.quotePath=false",
+                "-c",
+                "http.lowSpeedLimit=1000",
+                "-c",
+                "http.lowSpeedTime=60",
+                *args,
+            ],
             cwd=cwd,
             capture_output=True,
             timeout=900,

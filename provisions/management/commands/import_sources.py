@@ -22,8 +22,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{source}: {count} new capture(s)")
         for error in report.errors.values():
             self.stderr.write(f"error: {error}")
-        if report.nothing_new:
-            self.stdout.write("Nothing new: every capture of these sources is already imported.")
+        if report.nothing_new and report.read:
+            self.stdout.write("Nothing new: every capture of the sources read is already imported.")
         else:
             self.stdout.write(
                 f"Imported {report.captures} capture(s): {report.versions} new version(s), "
