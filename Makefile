@@ -37,7 +37,9 @@ run: install db-up
 	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
 	{ $(PY) manage.py import_sources $${ATLAS_SOURCES:-$(DEFAULT_SOURCES)} || \
 	  echo "Some sources could not be imported (see above); serving what is stored."; } && \
-	exec $(VENV)/bin/gunicorn atlas.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
+	{ $(VENV)/bin/celery -A atlas worker --concurrency=1 --loglevel=INFO & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/gunicorn atlas.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -; }
 
 # The whole test suite, with lint and migration checks first.
 test: export SECRET_KEY ?= insecure-test-only-key

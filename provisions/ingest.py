@@ -102,6 +102,11 @@ def import_sources(source_names: list[str], *, progress=None) -> ImportReport:
         captures.sort(key=lambda c: (c.captured_at, c.key))
         with transaction.atomic():
             Store(report).store_all(captures, progress=progress)
+            if settings.ATLAS_EMBED_AFTER_IMPORT:
+                # New wordings go to a worker once this transaction has committed.
+                from provisions import tasks
+
+                tasks.embed_pending.delay_on_commit()
     return report
 
 

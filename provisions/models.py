@@ -12,7 +12,9 @@ import re
 
 from django.db import models
 from django.urls import reverse
+from pgvector.django import HnswIndex, VectorField
 
+EMBEDDING_DIMENSIONS = 384  # all-MiniLM-L6-v2
 RECORD_ID = re.compile(r"^(?P<prefix>[DP])-(?P<number>\d{6,})$")
 
 
@@ -328,3 +330,37 @@ class Span(models.Model):
     @property
     def text(self) -> str:
         return self.version.text[self.start : self.end]
+
+
+class TextEmbedding(models.Model):
+    """A sentence embedding of one normalized clause text, computed once per (text, model).
+
+    Provisions point here through their ``text_hash``: a clause seen in 50 versions, or on two
+    platforms word for word, is embedded once, and a re-import of unchanged sources embeds
+    nothing.
+    """
+
+    text_hash = models.CharField(max_length=64)
+    model_name = models.CharField(max_length=200)
+    vector = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["text_hash", "model_name"], name="text_embedding_unique_text_model"
+            )
+        ]
+        indexes = [
+            HnswIndex(
+                name="text_embedding_vector_hnsw",
+                fields=["vector"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_name}:{self.text_hash[:12]}"

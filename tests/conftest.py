@@ -27,8 +27,39 @@ def ota_bundle() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _sources_cache(settings, tmp_path_factory):
+def _isolated_settings(settings, tmp_path_factory):
     settings.ATLAS_SOURCES_CACHE = tmp_path_factory.getbasetemp() / "sources-cache"
+    # Unit tests call the embedding functions directly, with the fake encoder below.
+    settings.ATLAS_EMBED_AFTER_IMPORT = False
+
+
+class FakeEncoder:
+    """Deterministic stand-in for the sentence model: a hashed bag of words, L2-normalized."""
+
+    name = "fake-bag-of-words"
+
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts):
+        import hashlib
+        import math
+
+        self.calls.append(list(texts))
+        vectors = []
+        for text in texts:
+            vector = [0.0] * 384
+            for word in text.lower().split():
+                digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
+                vector[int.from_bytes(digest, "big") % 384] += 1.0
+            norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+            vectors.append([v / norm for v in vector])
+        return vectors
+
+
+@pytest.fixture
+def fake_encoder():
+    return FakeEncoder()
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +68,7 @@ def real_data(django_db_setup, django_db_blocker, corpus_dir, ota_bundle, tmp_pa
     from django.conf import settings
 
     settings.ATLAS_SOURCES_CACHE = tmp_path_factory.getbasetemp() / "sources-cache"
+    settings.ATLAS_EMBED_AFTER_IMPORT = False
     with django_db_blocker.unblock():
         call_command("import_sources", str(corpus_dir), str(ota_bundle), verbosity=0)
     return {"corpus": corpus_dir, "bundle": ota_bundle}

