@@ -63,14 +63,13 @@ def get_encoder() -> Encoder:
     return SentenceTransformerEncoder(name, model, settings.EMBEDDING_BATCH_SIZE)
 
 
-def pending_texts(model_name: str, *, limit: int) -> dict[str, str]:
+def pending_texts(model_name: str, *, limit: int, document_id: int | None = None) -> dict[str, str]:
     """Up to ``limit`` clause wordings with no embedding for this model: text hash -> text."""
     embedded = TextEmbedding.objects.filter(model_name=model_name, text_hash=OuterRef("text_hash"))
-    rows = (
-        Revision.objects.filter(~Exists(embedded))
-        .order_by("text_hash")
-        .values_list("text_hash", "text")[: limit * 4]
-    )
+    revisions = Revision.objects.filter(~Exists(embedded))
+    if document_id is not None:
+        revisions = revisions.filter(provision__document_id=document_id)
+    rows = revisions.order_by("text_hash").values_list("text_hash", "text")[: limit * 4]
     found: dict[str, str] = {}
     for text_hash, text in rows:
         found.setdefault(text_hash, normalize_text(text))
@@ -79,12 +78,17 @@ def pending_texts(model_name: str, *, limit: int) -> dict[str, str]:
     return found
 
 
-def embed_pending(*, encoder: Encoder | None = None, chunk: int = 256) -> int:
-    """Embed every clause wording that lacks an embedding; returns how many were stored."""
+def embed_pending(
+    *, encoder: Encoder | None = None, document_id: int | None = None, chunk: int = 256
+) -> int:
+    """Embed every clause wording (of one document, or all) that lacks an embedding.
+
+    Returns how many embeddings were stored.
+    """
     encoder = encoder or get_encoder()
     stored = 0
     while True:
-        pending = pending_texts(encoder.name, limit=chunk)
+        pending = pending_texts(encoder.name, limit=chunk, document_id=document_id)
         if not pending:
             return stored
         hashes = list(pending)

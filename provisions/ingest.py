@@ -106,7 +106,8 @@ def import_sources(source_names: list[str], *, progress=None) -> ImportReport:
                 # New wordings go to a worker once this transaction has committed.
                 from provisions import tasks
 
-                tasks.embed_pending.delay_on_commit()
+                for document_id in sorted(report.documents):
+                    tasks.embed_document.delay_on_commit(document_id)
     return report
 
 
