@@ -1,0 +1,107 @@
+"""Clause types and how each provision is assigned to one, with the evidence for it."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class ClauseType(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=40)
+    description = models.TextField()
+    default_severity = models.CharField(max_length=10, choices=Severity.choices)
+    prototypes = models.JSONField(default=list, help_text="Example phrasings in our own words")
+    discovered = models.BooleanField(
+        default=False, help_text="Found by clustering; a curator should name or merge it"
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
+    curator_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("comparisons:clause_type", args=[self.slug])
+
+
+class Confidence(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class Basis(models.TextChoices):
+    CLASSIFIER = "classifier", "Labelled examples and prototypes"
+    CLUSTER = "cluster", "Discovered cluster"
+    CURATED = "curated", "Curator decision"
+
+
+class Assignment(models.Model):
+    """The clause type of one provision (its latest wording), with score and basis.
+
+    Curated assignments are never overwritten by re-clustering.
+    """
+
+    provision = models.OneToOneField(
+        "provisions.Provision", on_delete=models.CASCADE, related_name="assignment"
+    )
+    clause_type = models.ForeignKey(
+        ClauseType, on_delete=models.CASCADE, related_name="assignments"
+    )
+    score = models.FloatField(help_text="Classifier probability, or cosine to the cluster centre")
+    confidence = models.CharField(max_length=8, choices=Confidence.choices)
+    basis = models.CharField(max_length=12, choices=Basis.choices)
+    runner_up = models.ForeignKey(
+        ClauseType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    runner_up_score = models.FloatField(null=True, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    severity_rule = models.CharField(max_length=300)
+    model_name = models.CharField(max_length=200)
+    text_hash = models.CharField(max_length=64, help_text="The wording that was assigned")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clause_type", "confidence"])]
+
+    def __str__(self) -> str:
+        return f"{self.provision_id} → {self.clause_type_id} ({self.score:.2f})"
+
+
+class SimilarProvision(models.Model):
+    """For a provision, a provision of the same clause type on another platform."""
+
+    provision = models.ForeignKey(
+        "provisions.Provision", on_delete=models.CASCADE, related_name="similar"
+    )
+    other = models.ForeignKey("provisions.Provision", on_delete=models.CASCADE, related_name="+")
+    similarity = models.FloatField()
+    rank = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provision", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["provision", "other"], name="similar_unique_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provision_id} ~ {self.other_id} ({self.similarity:.2f})"
