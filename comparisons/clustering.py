@@ -171,3 +171,143 @@ def evaluate(encoder, *, taxonomy=None, labels=None) -> Evaluation:
         labels=len(labels),
         platforms=len(set(platforms)),
     )
+
+
+# -- Assignment of stored provisions (runs in the worker) ---------------------------------
+
+SIMILAR_PER_PROVISION = 5
+
+
+def load_clause_types(taxonomy: list[dict] | None = None) -> dict:
+    """Create or refresh the written clause types; curator notes and merges are kept."""
+    from comparisons.models import ClauseType
+
+    types = {}
+    for row in taxonomy or read_taxonomy():
+        types[row["slug"]], _ = ClauseType.objects.update_or_create(
+            slug=row["slug"],
+            defaults={
+                "name": row["name"],
+                "category": row["category"],
+                "description": row["description"],
+                "default_severity": row["default_severity"],
+                "prototypes": row["prototypes"],
+                "discovered": False,
+            },
+        )
+    return types
+
+
+def assign_provisions(*, encoder=None) -> dict[str, int]:
+    """Assign every embedded provision a clause type and find its cross-platform matches.
+
+    Idempotent: non-curated assignments and similarity rows are replaced as a whole, in one
+    transaction; curated assignments are left as the curator set them.
+    """
+    from django.db import transaction
+
+    from comparisons.models import Assignment, SimilarProvision
+    from provisions.embeddings import get_encoder
+    from provisions.models import Provision, TextEmbedding
+    from provisions.parse import normalize_text
+
+    encoder = encoder or get_encoder()
+    taxonomy = read_taxonomy()
+    labels = read_labels()
+    slugs = [t["slug"] for t in taxonomy]
+    classifier = train_classifier(
+        slugs=slugs,
+        prototype_vectors=embed_taxonomy(encoder, taxonomy),
+        label_vectors=np.asarray(
+            encoder.encode([normalize_text(label["text"]) for label in labels]), dtype=np.float32
+        ),
+        label_slugs=[label["clause_type"] for label in labels],
+    )
+    provisions = list(
+        Provision.objects.values_list(
+            "id", "text_hash", "document__platform_id", "removed_in_id"
+        ).order_by("id")
+    )
+    vectors = dict(
+        TextEmbedding.objects.filter(
+            model_name=encoder.name, text_hash__in={p[1] for p in provisions}
+        ).values_list("text_hash", "vector")
+    )
+    provisions = [p for p in provisions if p[1] in vectors]
+    if not provisions:
+        return {"assigned": 0, "unassigned": 0, "similar": 0}
+    matrix = np.asarray([vectors[p[1]] for p in provisions], dtype=np.float32)
+    probabilities = classifier.probabilities(matrix)
+    with transaction.atomic():
+        types = load_clause_types(taxonomy)
+        curated = dict(
+            Assignment.objects.filter(basis="curated").values_list(
+                "provision_id", "clause_type__slug"
+            )
+        )
+        Assignment.objects.exclude(basis="curated").delete()
+        chosen: dict[int, str] = dict(curated)
+        rows = []
+        for (provision_id, text_hash, _platform, _removed), row in zip(
+            provisions, probabilities, strict=True
+        ):
+            order = np.argsort(row)[::-1]
+            best, second = int(order[0]), int(order[1])
+            band = confidence_band(float(row[best]))
+            if provision_id in curated or band is None:
+                continue
+            clause_type = types[slugs[best]]
+            chosen[provision_id] = clause_type.slug
+            rows.append(
+                Assignment(
+                    provision_id=provision_id,
+                    clause_type=clause_type,
+                    score=round(float(row[best]), 4),
+                    confidence=band,
+                    basis="classifier",
+                    runner_up=types[slugs[second]],
+                    runner_up_score=round(float(row[second]), 4),
+                    severity=clause_type.default_severity,
+                    severity_rule=f"default severity of the clause type “{clause_type.name}”",
+                    model_name=encoder.name,
+                    text_hash=text_hash,
+                )
+            )
+        Assignment.objects.bulk_create(rows, batch_size=2000)
+        SimilarProvision.objects.all().delete()
+        similar = similar_provisions(provisions, matrix, chosen)
+        SimilarProvision.objects.bulk_create(similar, batch_size=5000)
+    return {
+        "assigned": len(rows) + len(curated),
+        "unassigned": len(provisions) - len(rows) - len(curated),
+        "similar": len(similar),
+    }
+
+
+def similar_provisions(provisions, matrix: np.ndarray, chosen: dict[int, str]) -> list:
+    """For each live provision: the closest live provisions of the same type, other platforms."""
+    from comparisons.models import SimilarProvision
+
+    by_type: dict[str, list[int]] = {}
+    for index, (provision_id, _hash, _platform, removed) in enumerate(provisions):
+        if removed is None and provision_id in chosen:
+            by_type.setdefault(chosen[provision_id], []).append(index)
+    rows = []
+    for indexes in by_type.values():
+        platforms = np.array([provisions[i][2] for i in indexes])
+        scores = matrix[indexes] @ matrix[indexes].T
+        for row_number, index in enumerate(indexes):
+            row = np.where(platforms != platforms[row_number], scores[row_number], -np.inf)
+            best = np.argsort(row)[::-1][:SIMILAR_PER_PROVISION]
+            for rank, other in enumerate(best, start=1):
+                if not np.isfinite(row[other]):
+                    break
+                rows.append(
+                    SimilarProvision(
+                        provision_id=provisions[index][0],
+                        other_id=provisions[indexes[other]][0],
+                        similarity=round(float(row[other]), 4),
+                        rank=rank,
+                    )
+                )
+    return rows

@@ -106,8 +106,7 @@ def import_sources(source_names: list[str], *, progress=None) -> ImportReport:
                 # New wordings go to a worker once this transaction has committed.
                 from provisions import tasks
 
-                for document_id in sorted(report.documents):
-                    tasks.embed_document.delay_on_commit(document_id)
+                tasks.embed_documents.delay_on_commit(sorted(report.documents))
     return report
 
 

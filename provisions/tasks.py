@@ -13,13 +13,20 @@ TASK_OPTIONS = {
 
 
 @shared_task(
-    name="provisions.embed_document", soft_time_limit=1500, time_limit=1800, **TASK_OPTIONS
+    name="provisions.embed_documents", soft_time_limit=3000, time_limit=3600, **TASK_OPTIONS
 )
-def embed_document(document_id: int) -> int:
-    """Embed the new wordings of one document's provisions (idempotent; a gone id is a no-op)."""
-    if not Document.objects.filter(pk=document_id).exists():
-        return 0
-    return embeddings.embed_pending(document_id=document_id)
+def embed_documents(document_ids: list[int]) -> int:
+    """Embed the new wordings of these documents, then re-assign clause types (idempotent).
+
+    Ids of documents that no longer exist are skipped.
+    """
+    from comparisons import tasks as comparison_tasks
+
+    stored = 0
+    for document_id in Document.objects.filter(pk__in=document_ids).values_list("pk", flat=True):
+        stored += embeddings.embed_pending(document_id=document_id)
+    comparison_tasks.assign_provisions.delay()
+    return stored
 
 
 @shared_task(

@@ -1,0 +1,90 @@
+import hashlib
+import json
+
+import pytest
+
+from comparisons.clustering import assign_provisions
+from comparisons.models import Assignment, ClauseType, SimilarProvision
+from provisions.embeddings import embed_pending
+from provisions.ingest import import_sources
+from provisions.models import Provision
+
+POLICIES = {
+    "alpha": "# Rules\n\n- Do not generate child sexual abuse material.\n"
+    "- These terms are governed by the laws of the State of California.\n"
+    "- You must be at least 18 years old to use the services.\n",
+    "beta": "# Policy\n\n- Never create sexual content involving minors or child abuse material.\n"
+    "- The laws of California govern these terms and any dispute.\n"
+    "- Users must be 18 or older.\n",
+}
+
+
+@pytest.fixture
+def two_platforms(tmp_path):
+    entries = []
+    for slug, text in POLICIES.items():
+        path = tmp_path / slug / "policy" / "2025-01-01.md"
+        path.parent.mkdir(parents=True)
+        path.write_text(text)
+        entries.append(
+            {
+                "platform": slug,
+                "platform_name": slug.title(),
+                "document": "policy",
+                "document_name": "Policy",
+                "version_date": "2025-01-01",
+                "path": f"{slug}/policy/2025-01-01.md",
+                "sha256": hashlib.sha256(text.encode()).hexdigest(),
+            }
+        )
+    (tmp_path / "manifest.json").write_text(json.dumps(entries))
+    import_sources([str(tmp_path)])
+    return Provision.objects.filter(document__platform__slug__in=POLICIES)
+
+
+@pytest.mark.django_db
+def test_assignment_and_matches_are_explained_and_stay_within_a_type(two_platforms, fake_encoder):
+    embed_pending(encoder=fake_encoder)
+    result = assign_provisions(encoder=fake_encoder)
+    assert result["assigned"] + result["unassigned"] >= 6
+    assert ClauseType.objects.filter(discovered=False).count() >= 40
+    assert Assignment.objects.filter(provision__in=two_platforms).count() >= 2
+    assert SimilarProvision.objects.exists()
+    for assignment in Assignment.objects.select_related("clause_type", "runner_up"):
+        assert assignment.confidence in {"high", "medium", "low"}
+        assert assignment.score >= 0.3 and assignment.runner_up_score <= assignment.score
+        assert assignment.severity == assignment.clause_type.default_severity
+        assert assignment.clause_type.name in assignment.severity_rule
+    for match in SimilarProvision.objects.select_related("provision__document", "other__document"):
+        assert match.provision.document.platform_id != match.other.document.platform_id
+        assert (
+            Assignment.objects.get(provision=match.provision).clause_type_id
+            == Assignment.objects.get(provision=match.other).clause_type_id
+        )
+    counts = (Assignment.objects.count(), SimilarProvision.objects.count())
+    assign_provisions(encoder=fake_encoder)
+    assert (Assignment.objects.count(), SimilarProvision.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_curated_assignments_survive_reassignment(two_platforms, fake_encoder):
+    embed_pending(encoder=fake_encoder)
+    assign_provisions(encoder=fake_encoder)
+    provision = two_platforms.get(text="Users must be 18 or older.")
+    indemnity = ClauseType.objects.get(slug="indemnity")
+    Assignment.objects.update_or_create(
+        provision=provision,
+        defaults={
+            "clause_type": indemnity,
+            "score": 1.0,
+            "confidence": "high",
+            "basis": "curated",
+            "severity": "low",
+            "severity_rule": "set by a curator",
+            "model_name": "curator",
+            "text_hash": provision.text_hash,
+        },
+    )
+    assign_provisions(encoder=fake_encoder)
+    kept = Assignment.objects.get(provision=provision)
+    assert (kept.basis, kept.clause_type_id) == ("curated", indemnity.pk)
