@@ -298,16 +298,20 @@ def similar_provisions(provisions, matrix: np.ndarray, chosen: dict[int, str]) -
         scores = matrix[indexes] @ matrix[indexes].T
         for row_number, index in enumerate(indexes):
             row = np.where(platforms != platforms[row_number], scores[row_number], -np.inf)
-            best = np.argsort(row)[::-1][:SIMILAR_PER_PROVISION]
-            for rank, other in enumerate(best, start=1):
-                if not np.isfinite(row[other]):
+            seen: set[str] = set()  # one entry per wording: a clause repeated under two headings
+            for other in np.argsort(row)[::-1]:
+                if len(seen) == SIMILAR_PER_PROVISION or not np.isfinite(row[other]):
                     break
+                other_hash = provisions[indexes[other]][1]
+                if other_hash in seen:
+                    continue
+                seen.add(other_hash)
                 rows.append(
                     SimilarProvision(
                         provision_id=provisions[index][0],
                         other_id=provisions[indexes[other]][0],
                         similarity=round(float(row[other]), 4),
-                        rank=rank,
+                        rank=len(seen),
                     )
                 )
     return rows

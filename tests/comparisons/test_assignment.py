@@ -88,3 +88,42 @@ def test_curated_assignments_survive_reassignment(two_platforms, fake_encoder):
     assign_provisions(encoder=fake_encoder)
     kept = Assignment.objects.get(provision=provision)
     assert (kept.basis, kept.clause_type_id) == ("curated", indemnity.pk)
+
+
+USAGE_POLICIES = [
+    ("stability-ai", "acceptable-use-policy"),
+    ("openai", "usage-policies"),
+    ("anthropic", "usage-policy"),
+    ("google", "generative-ai-prohibited-use-policy"),
+    ("meta", "llama-acceptable-use-policy"),
+    ("mistral-ai", "usage-policy"),
+    ("amazon", "aws-acceptable-use-policy"),
+    ("berget-ai", "acceptable-use-policy"),
+]
+
+
+@pytest.mark.realdata
+@pytest.mark.django_db
+def test_stability_csam_clause_matches_child_safety_clauses_only(real_data):
+    from provisions.embeddings import get_encoder
+    from provisions.models import Document
+
+    encoder = get_encoder()
+    for platform, slug in USAGE_POLICIES:
+        document = Document.objects.get(platform__slug=platform, slug=slug)
+        embed_pending(encoder=encoder, document_id=document.pk)
+    assign_provisions(encoder=encoder)
+    csam = Provision.objects.get(
+        document__platform__slug="stability-ai",
+        text="child sexual abuse material (CSAM), sexual exploitation, grooming, or trafficking "
+        "of minors.",
+    )
+    assert csam.assignment.clause_type.slug == "csam"
+    matches = list(csam.similar.select_related("other__assignment__clause_type"))
+    assert len(matches) >= 3
+    child_safety = {"csam", "child-exploitation", "csam-reporting", "minor-harmful-content"}
+    for match in matches:
+        assert match.other.assignment.clause_type.slug in child_safety
+        text = match.other.text.lower()
+        for unrelated in ("terror", "reverse engineer", "circumvent", "decompile"):
+            assert unrelated not in text
