@@ -3,6 +3,8 @@ from django.db.models.functions import Substr
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from comparisons.models import Assignment
+from comparisons.queries import clause_type_coverage
 from provisions.models import Document, Platform, Provision, Span, Version, parse_record_id
 
 
@@ -98,6 +100,13 @@ def provision_detail(request, record_id):
     )
     history = list(history)
     shown = history[-1]
+    assignment = (
+        Assignment.objects.select_related("clause_type", "runner_up")
+        .filter(provision=provision)
+        .first()
+    )
+    similar = provision.similar.select_related("other__document__platform").order_by("rank")
+    coverage = clause_type_coverage(assignment.clause_type) if assignment else None
     return render(
         request,
         "provisions/provision_detail.html",
@@ -106,6 +115,9 @@ def provision_detail(request, record_id):
             "history": history,
             "shown": shown,
             "evidence": shown.version,
+            "assignment": assignment,
+            "similar": similar,
+            "coverage": coverage,
             "revisions": provision.revisions.select_related("first_version").defer(
                 "first_version__text"
             ),

@@ -127,3 +127,23 @@ def test_stability_csam_clause_matches_child_safety_clauses_only(real_data):
         text = match.other.text.lower()
         for unrelated in ("terror", "reverse engineer", "circumvent", "decompile"):
             assert unrelated not in text
+
+
+@pytest.mark.django_db
+def test_provision_page_explains_its_type_matches_and_coverage(
+    client, two_platforms, fake_encoder, django_assert_max_num_queries
+):
+    from provisions.models import Platform
+
+    embed_pending(encoder=fake_encoder)
+    assign_provisions(encoder=fake_encoder)
+    match = SimilarProvision.objects.select_related("provision", "other__document__platform")[0]
+    assignment = Assignment.objects.get(provision=match.provision)
+    tracked = Platform.objects.filter(documents__versions__isnull=False).distinct().count()
+    with django_assert_max_num_queries(12):
+        html = client.get(match.provision.get_absolute_url()).content.decode()
+    assert assignment.clause_type.name in html
+    assert f"of {tracked} platforms tracked have a provision of this clause type" in html
+    assert match.other.document.platform.name in html
+    assert f"similarity {match.similarity:.2f}" in html
+    assert "by rule: default severity of the clause type" in html
