@@ -245,6 +245,12 @@ def assign_provisions(*, encoder=None) -> dict[str, int]:
                 "provision_id", "clause_type__slug"
             )
         )
+        # Discovered types' members before this run, so that their identity carries over.
+        previous: dict[int, set[int]] = {}
+        for type_id, provision_id in Assignment.objects.filter(
+            clause_type__discovered=True
+        ).values_list("clause_type_id", "provision_id"):
+            previous.setdefault(type_id, set()).add(provision_id)
         Assignment.objects.exclude(basis="curated").delete()
         chosen: dict[int, str] = dict(curated)
         rows = []
@@ -273,11 +279,38 @@ def assign_provisions(*, encoder=None) -> dict[str, int]:
                     text_hash=text_hash,
                 )
             )
+        unassigned = [i for i, p in enumerate(provisions) if p[0] not in chosen and p[3] is None]
+        texts = dict(
+            Provision.objects.filter(pk__in=[provisions[i][0] for i in unassigned]).values_list(
+                "pk", "text"
+            )
+        )
+        for index, clause_type, score in discover_clusters(
+            [provisions[i] for i in unassigned], matrix[unassigned], texts, previous
+        ):
+            provision_id, text_hash = provisions[unassigned[index]][:2]
+            chosen[provision_id] = clause_type.slug
+            rows.append(
+                Assignment(
+                    provision_id=provision_id,
+                    clause_type=clause_type,
+                    score=round(score, 4),
+                    confidence=confidence_band(score) or "low",
+                    basis="cluster",
+                    severity=clause_type.default_severity,
+                    severity_rule="discovered clusters are rated low until a curator reviews them"
+                    if clause_type.discovered
+                    else f"default severity of the clause type “{clause_type.name}”",
+                    model_name=encoder.name,
+                    text_hash=text_hash,
+                )
+            )
         Assignment.objects.bulk_create(rows, batch_size=2000)
         SimilarProvision.objects.all().delete()
         similar = similar_provisions(provisions, matrix, chosen)
         SimilarProvision.objects.bulk_create(similar, batch_size=5000)
     return {
+        "discovered": sum(1 for row in rows if row.basis == "cluster"),
         "assigned": len(rows) + len(curated),
         "unassigned": len(provisions) - len(rows) - len(curated),
         "similar": len(similar),
@@ -315,3 +348,132 @@ def similar_provisions(provisions, matrix: np.ndarray, chosen: dict[int, str]) -
                     )
                 )
     return rows
+
+
+# -- Discovered clause types ----------------------------------------------------------------
+
+CLUSTER_DISTANCE = 0.3  # cosine distance, average linkage
+CLUSTER_MIN_SIZE = 3
+CLUSTER_MIN_PLATFORMS = 2
+CLUSTER_MAX_POINTS = 12_000  # the distance matrix is quadratic in memory
+
+
+def discover_clusters(
+    provisions, matrix: np.ndarray, texts: dict[int, str], previous: dict[int, set[int]]
+):
+    """Group provisions no written type fits into discovered types, for a curator to review.
+
+    Yields (index into ``provisions``, ClauseType, cosine to the cluster centre). A cluster
+    must span at least two platforms. A cluster that shares most members with an existing
+    discovered type reuses it, so a curator's name, notes or merge survive re-clustering.
+    """
+    from sklearn.cluster import AgglomerativeClustering
+
+    if len(provisions) < CLUSTER_MIN_SIZE:
+        return
+    provisions, matrix = provisions[:CLUSTER_MAX_POINTS], matrix[:CLUSTER_MAX_POINTS]
+    labels = AgglomerativeClustering(
+        n_clusters=None,
+        metric="cosine",
+        linkage="average",
+        distance_threshold=CLUSTER_DISTANCE,
+    ).fit_predict(matrix)
+    for label in sorted(set(labels)):
+        members = [i for i, value in enumerate(labels) if value == label]
+        platforms = {provisions[i][2] for i in members}
+        if len(members) < CLUSTER_MIN_SIZE or len(platforms) < CLUSTER_MIN_PLATFORMS:
+            continue
+        ids = {provisions[i][0] for i in members}
+        clause_type = _discovered_type(ids, previous, [texts[i] for i in ids])
+        target = clause_type.merged_into or clause_type
+        centre = matrix[members].mean(axis=0)
+        centre /= np.linalg.norm(centre) or 1.0
+        for i in members:
+            yield i, target, float(matrix[i] @ centre)
+
+
+def _discovered_type(ids: set[int], previous: dict[int, set[int]], texts: list[str]):
+    from comparisons.models import ClauseType
+
+    for type_id, members in previous.items():
+        if len(ids & members) / len(ids | members) >= 0.5:
+            return ClauseType.objects.get(pk=type_id)
+    words = frequent_words(texts)
+    slug = "discovered-" + "-".join(words)[:60]
+    clause_type, _ = ClauseType.objects.get_or_create(
+        slug=slug,
+        defaults={
+            "name": "Discovered: " + ", ".join(words),
+            "category": "discovered",
+            "description": "Provisions grouped by similarity that no written clause type fits. "
+            "Named from their most frequent words; a curator should name or merge it.",
+            "default_severity": "low",
+            "discovered": True,
+        },
+    )
+    return clause_type
+
+
+STOPWORDS = {
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "of",
+    "to",
+    "in",
+    "for",
+    "on",
+    "by",
+    "with",
+    "as",
+    "at",
+    "from",
+    "that",
+    "this",
+    "these",
+    "those",
+    "is",
+    "are",
+    "be",
+    "will",
+    "may",
+    "not",
+    "no",
+    "any",
+    "all",
+    "our",
+    "your",
+    "you",
+    "we",
+    "us",
+    "it",
+    "its",
+    "their",
+    "they",
+    "such",
+    "other",
+    "including",
+    "use",
+    "using",
+    "services",
+    "service",
+    "terms",
+}
+
+
+def frequent_words(texts: list[str], *, count: int = 3) -> list[str]:
+    from collections import Counter
+
+    from provisions.parse import normalize_text, words
+
+    frequency = Counter()
+    for text in texts:
+        frequency.update({w for w in words(normalize_text(text)) if w not in STOPWORDS})
+    # Most frequent first; ties go to longer (usually more specific) words, then alphabetical.
+    ranked = sorted(
+        (w for w in frequency if len(w) > 2 and not w.isdigit()),
+        key=lambda w: (-frequency[w], -len(w), w),
+    )
+    return ranked[:count] or ["unnamed"]

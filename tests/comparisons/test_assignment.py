@@ -147,3 +147,40 @@ def test_provision_page_explains_its_type_matches_and_coverage(
     assert match.other.document.platform.name in html
     assert f"similarity {match.similarity:.2f}" in html
     assert "by rule: default severity of the clause type" in html
+
+
+@pytest.mark.django_db
+def test_unfitting_clauses_form_a_discovered_type_that_keeps_curator_edits(tmp_path, fake_encoder):
+    entries = []
+    for slug in ("gamma", "delta", "epsilon"):
+        text = (
+            f"# {slug}\n\n- Kangaroo zookeepers publish kangaroo feeding rotas weekly at {slug}.\n"
+        )
+        path = tmp_path / slug / "p" / "2025-01-01.md"
+        path.parent.mkdir(parents=True)
+        path.write_text(text)
+        entries.append(
+            {
+                "platform": slug,
+                "platform_name": slug.title(),
+                "document": "p",
+                "document_name": "P",
+                "version_date": "2025-01-01",
+                "path": f"{slug}/p/2025-01-01.md",
+                "sha256": hashlib.sha256(text.encode()).hexdigest(),
+            }
+        )
+    (tmp_path / "manifest.json").write_text(json.dumps(entries))
+    import_sources([str(tmp_path)])
+    embed_pending(encoder=fake_encoder)
+    assert assign_provisions(encoder=fake_encoder)["discovered"] == 3
+    discovered = ClauseType.objects.get(discovered=True)
+    assert discovered.name == "Discovered: zookeepers, kangaroo, feeding"
+    assert discovered.assignments.count() == 3
+    assert {a.basis for a in discovered.assignments.all()} == {"cluster"}
+    discovered.name = "Zoo feeding rotas"  # a curator names it
+    discovered.save()
+    assign_provisions(encoder=fake_encoder)
+    again = ClauseType.objects.get(discovered=True)
+    assert (again.pk, again.name) == (discovered.pk, "Zoo feeding rotas")
+    assert again.assignments.count() == 3
