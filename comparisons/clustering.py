@@ -207,19 +207,26 @@ def assign_provisions(*, encoder=None) -> dict[str, int]:
     from django.db import transaction
 
     from comparisons.models import Assignment, SimilarProvision
-    from provisions.embeddings import get_encoder
+    from provisions.embeddings import encode_cached, get_encoder
     from provisions.models import Provision, TextEmbedding
-    from provisions.parse import normalize_text
 
     encoder = encoder or get_encoder()
     taxonomy = read_taxonomy()
     labels = read_labels()
     slugs = [t["slug"] for t in taxonomy]
+
+    class Cached:  # the encoder, through the embedding store (re-runs encode nothing)
+        name = encoder.name
+
+        @staticmethod
+        def encode(texts):
+            return encode_cached(texts, encoder=encoder)
+
     classifier = train_classifier(
         slugs=slugs,
-        prototype_vectors=embed_taxonomy(encoder, taxonomy),
+        prototype_vectors=embed_taxonomy(Cached, taxonomy),
         label_vectors=np.asarray(
-            encoder.encode([normalize_text(label["text"]) for label in labels]), dtype=np.float32
+            Cached.encode([label["text"] for label in labels]), dtype=np.float32
         ),
         label_slugs=[label["clause_type"] for label in labels],
     )

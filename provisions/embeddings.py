@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 
 from provisions.models import Revision, TextEmbedding
-from provisions.parse import normalize_text
+from provisions.parse import hash_text, normalize_text
 
 
 class Encoder(Protocol):
@@ -101,3 +101,32 @@ def embed_pending(
             ignore_conflicts=True,  # another worker got there first: its row is as good
         )
         stored += len(created)
+
+
+def encode_cached(texts: list[str], *, encoder: Encoder | None = None) -> list[list[float]]:
+    """Vectors for arbitrary texts (prototypes, labelled examples), through the same store.
+
+    Texts are normalized and keyed by hash like clause wordings, so a re-run of clustering
+    re-encodes nothing it has seen.
+    """
+    encoder = encoder or get_encoder()
+    normalized = [normalize_text(text) for text in texts]
+    hashes = [hash_text(text) for text in normalized]
+    stored = dict(
+        TextEmbedding.objects.filter(
+            model_name=encoder.name, text_hash__in=set(hashes)
+        ).values_list("text_hash", "vector")
+    )
+    missing = list(dict.fromkeys(h for h in hashes if h not in stored))
+    if missing:
+        by_hash = dict(zip(hashes, normalized, strict=True))
+        vectors = encoder.encode([by_hash[h] for h in missing])
+        TextEmbedding.objects.bulk_create(
+            [
+                TextEmbedding(text_hash=h, model_name=encoder.name, vector=v)
+                for h, v in zip(missing, vectors, strict=True)
+            ],
+            ignore_conflicts=True,
+        )
+        stored.update(zip(missing, vectors, strict=True))
+    return [list(stored[h]) for h in hashes]

@@ -1,0 +1,153 @@
+"""Embedding benchmark: raw model.encode throughput vs the pipeline through a real worker.
+
+    .venv/bin/python bench/embed.py [--all]
+
+In a scratch database: imports the corpus (ATLAS_CORPUS_DIR), then on the same texts (the
+clause wordings of eight usage policies, or of the whole corpus with --all) measures
+  1. raw ``model.encode`` throughput in this process (model already loaded),
+  2. the pipeline: queue ``embed_documents`` to a real ``celery worker`` (already warm), until
+     every wording is stored in pgvector and clause types are assigned,
+and prints both and their ratio; then the seconds of a full re-assignment (``cluster``) and of
+assigning one newly imported document. The broker is CELERY_BROKER_URL if set, else the
+embedded filesystem broker.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atlas.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only")
+os.environ["ATLAS_EMBED_AFTER_IMPORT"] = "false"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import get_runner  # noqa: E402
+
+SUBSET = [
+    ("stability-ai", "acceptable-use-policy"),
+    ("openai", "usage-policies"),
+    ("anthropic", "usage-policy"),
+    ("google", "generative-ai-prohibited-use-policy"),
+    ("meta", "llama-acceptable-use-policy"),
+    ("mistral-ai", "usage-policy"),
+    ("amazon", "aws-acceptable-use-policy"),
+    ("berget-ai", "acceptable-use-policy"),
+]
+
+
+def wait_for(condition, timeout=1800, step=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    raise TimeoutError("the worker did not finish in time")
+
+
+def main() -> None:
+    from comparisons.clustering import assign_provisions, read_labels, read_taxonomy
+    from comparisons.models import Assignment
+    from provisions.embeddings import embed_pending, get_encoder, pending_texts
+    from provisions.ingest import import_sources
+    from provisions.models import Document, TextEmbedding
+    from provisions.tasks import embed_documents
+
+    corpus = os.environ.get("ATLAS_CORPUS_DIR", str(ROOT.parent / "shared" / "corpus"))
+    import_sources([corpus])
+    documents = Document.objects.filter(versions__isnull=False).distinct()
+    if "--all" not in sys.argv:
+        documents = [Document.objects.get(platform__slug=p, slug=s) for p, s in SUBSET]
+    held_out = Document.objects.get(platform__slug="civitai", slug="terms-of-service")
+    documents = [d for d in documents if d.pk != held_out.pk]
+    encoder = get_encoder()
+    texts = {}
+    for document in documents:
+        texts.update(pending_texts(encoder.name, limit=10**6, document_id=document.pk))
+    texts = list(texts.values())
+    print(f"texts: {len(texts)} distinct clause wordings from {len(documents)} documents")
+
+    encoder.encode(texts[:32])  # warm-up
+    started = time.perf_counter()
+    encoder.encode(texts)
+    raw = len(texts) / (time.perf_counter() - started)
+    print(f"raw model.encode: {raw:.1f} texts/s")
+
+    db = connection.settings_dict
+    host = db["HOST"] or db["OPTIONS"].get("host", "")
+    env = {**os.environ, "DATABASE_URL": f"postgresql://{db['USER']}:@/{db['NAME']}?host={host}"}
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "atlas",
+            "worker",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        start_new_session=True,
+        cwd=ROOT,
+    )
+    try:
+        # Warm-up: the worker loads the model and caches prototype and label embeddings.
+        embed_documents.delay([])
+        warm = len(read_labels()) // 2 + len(read_taxonomy())
+        wait_for(lambda: TextEmbedding.objects.count() >= warm)
+        time.sleep(5)
+        before = Assignment.objects.count()
+        started = time.perf_counter()
+        embed_documents.delay([d.pk for d in documents])
+        wait_for(
+            lambda: (
+                not any(pending_texts(encoder.name, limit=1, document_id=d.pk) for d in documents)
+            ),
+            step=0.1,
+        )
+        embedded_s = time.perf_counter() - started
+        wait_for(lambda: Assignment.objects.count() > before)
+        assigned_s = time.perf_counter() - started
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)
+    pipeline = len(texts) / embedded_s
+    print(f"pipeline (queue -> stored in pgvector, via the worker): {pipeline:.1f} texts/s")
+    print(f"pipeline / raw: {pipeline / raw:.2f}")
+    print(f"queue -> stored and clause types assigned: {assigned_s:.1f} s")
+
+    started = time.perf_counter()
+    result = assign_provisions(encoder=encoder)
+    print(
+        f"full re-assignment of {result['assigned'] + result['unassigned']} embedded "
+        f"provisions: {time.perf_counter() - started:.1f} s"
+    )
+    embed_pending(encoder=encoder, document_id=held_out.pk)
+    started = time.perf_counter()
+    assign_provisions(encoder=encoder)
+    print(
+        f"assigning after one newly imported document ({held_out}): "
+        f"{time.perf_counter() - started:.1f} s (a full re-assignment)"
+    )
+
+
+if __name__ == "__main__":
+    runner = get_runner(settings)(verbosity=0, interactive=False)
+    old = runner.setup_databases()
+    try:
+        main()
+    finally:
+        connection.close()
+        runner.teardown_databases(old)
