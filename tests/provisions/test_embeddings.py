@@ -5,7 +5,7 @@ import pytest
 
 from provisions.embeddings import embed_pending
 from provisions.ingest import import_sources
-from provisions.models import Revision, TextEmbedding
+from provisions.models import Document, Revision, TextEmbedding
 from tests.provisions.test_sources import GOOD, write_corpus
 
 
@@ -37,9 +37,10 @@ def test_each_wording_is_embedded_once_and_a_rerun_embeds_nothing(tmp_path, fake
 def test_an_unchanged_reimport_needs_no_new_embeddings(tmp_path, fake_encoder):
     corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
     import_sources([str(corpus)])
-    embed_pending(encoder=fake_encoder)
+    document = Document.objects.get(platform__slug="acme")
+    assert embed_pending(encoder=fake_encoder, document_id=document.pk) == 2
     import_sources([str(corpus)])
-    assert embed_pending(encoder=fake_encoder) == 0
+    assert embed_pending(encoder=fake_encoder, document_id=document.pk) == 0
 
 
 def test_the_web_process_never_imports_torch():
