@@ -166,6 +166,12 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_queue / "control"),
         "polling_interval": 0.2,
     }
+else:
+    # A message taken by a worker that dies (SIGKILL, power loss) goes back to the queue after
+    # this many seconds, and runs again; tasks are idempotent, so nothing is done twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_SERIALIZER = "json"

