@@ -316,6 +316,7 @@ def assign_provisions(*, encoder=None) -> dict[str, int]:
         SimilarProvision.objects.all().delete()
         similar = similar_provisions(provisions, matrix, chosen)
         SimilarProvision.objects.bulk_create(similar, batch_size=5000)
+        store_coverage()
     return {
         "discovered": sum(1 for row in rows if row.basis == "cluster"),
         "assigned": len(rows) + len(curated),
@@ -355,6 +356,29 @@ def similar_provisions(provisions, matrix: np.ndarray, chosen: dict[int, str]) -
                     )
                 )
     return rows
+
+
+def store_coverage() -> int:
+    """Per clause type and platform, the number of live provisions (from the assignments)."""
+    from django.db.models import Count
+
+    from comparisons.models import Assignment, Coverage
+
+    Coverage.objects.all().delete()
+    rows = (
+        Assignment.objects.filter(provision__removed_in__isnull=True)
+        .values("clause_type_id", "provision__document__platform_id")
+        .annotate(count=Count("id"))
+    )
+    created = Coverage.objects.bulk_create(
+        Coverage(
+            clause_type_id=row["clause_type_id"],
+            platform_id=row["provision__document__platform_id"],
+            provision_count=row["count"],
+        )
+        for row in rows
+    )
+    return len(created)
 
 
 # -- Discovered clause types ----------------------------------------------------------------

@@ -105,3 +105,25 @@ class SimilarProvision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provision_id} ~ {self.other_id} ({self.similarity:.2f})"
+
+
+class Coverage(models.Model):
+    """How many live provisions of a clause type one platform has (rows only where > 0).
+
+    Recomputed by the worker with every assignment run; platforms tracked without a row for a
+    type are silent on it.
+    """
+
+    clause_type = models.ForeignKey(ClauseType, on_delete=models.CASCADE, related_name="coverage")
+    platform = models.ForeignKey("provisions.Platform", on_delete=models.CASCADE, related_name="+")
+    provision_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clause_type", "platform"], name="coverage_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clause_type_id}/{self.platform_id}: {self.provision_count}"

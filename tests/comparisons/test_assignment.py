@@ -69,6 +69,18 @@ def test_assignment_and_matches_are_explained_and_stay_within_a_type(two_platfor
             Assignment.objects.get(provision=match.provision).clause_type_id
             == Assignment.objects.get(provision=match.other).clause_type_id
         )
+    from comparisons.models import Coverage
+
+    for coverage in Coverage.objects.all():
+        assert (
+            coverage.provision_count
+            == Assignment.objects.filter(
+                clause_type=coverage.clause_type,
+                provision__document__platform=coverage.platform,
+                provision__removed_in__isnull=True,
+            ).count()
+        )
+    assert Coverage.objects.exists()
     counts = (Assignment.objects.count(), SimilarProvision.objects.count())
     assign_provisions(encoder=fake_encoder)
     assert (Assignment.objects.count(), SimilarProvision.objects.count()) == counts
