@@ -16,20 +16,17 @@ def test_each_wording_is_embedded_once_and_a_rerun_embeds_nothing(tmp_path, fake
         tmp_path, {"2025-01-01.md": GOOD.encode(), "2025-01-02.md": second.encode()}
     )
     import_sources([str(corpus)])
-    wordings = set(Revision.objects.values_list("text_hash", flat=True))
-    assert len(wordings) == 3  # two clauses, one of them in two wordings
-    stored = embed_pending(encoder=fake_encoder)
-    assert stored == TextEmbedding.objects.filter(model_name=fake_encoder.name).count()
-    assert (
-        set(
-            TextEmbedding.objects.filter(model_name=fake_encoder.name).values_list(
-                "text_hash", flat=True
-            )
-        )
-        >= wordings
+    document = Document.objects.get(platform__slug="acme")
+    wordings = set(
+        Revision.objects.filter(provision__document=document).values_list("text_hash", flat=True)
     )
+    assert len(wordings) == 3  # two clauses, one of them in two wordings
+    stored = embed_pending(encoder=fake_encoder, document_id=document.pk)
+    embedded = TextEmbedding.objects.filter(model_name=fake_encoder.name)
+    assert stored == embedded.count() == 3
+    assert set(embedded.values_list("text_hash", flat=True)) == wordings
     calls = len(fake_encoder.calls)
-    assert embed_pending(encoder=fake_encoder) == 0
+    assert embed_pending(encoder=fake_encoder, document_id=document.pk) == 0
     assert len(fake_encoder.calls) == calls  # nothing left to encode
 
 
