@@ -15,6 +15,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Length
 
 from provisions.models import Revision, TextEmbedding
 from provisions.parse import hash_text, normalize_text
@@ -69,7 +70,10 @@ def pending_texts(model_name: str, *, limit: int, document_id: int | None = None
     revisions = Revision.objects.filter(~Exists(embedded))
     if document_id is not None:
         revisions = revisions.filter(provision__document_id=document_id)
-    rows = revisions.order_by("text_hash").values_list("text_hash", "text")[: limit * 4]
+    # Shortest first: batches of similar length waste little on padding.
+    rows = revisions.order_by(Length("text"), "text_hash").values_list("text_hash", "text")[
+        : limit * 4
+    ]
     found: dict[str, str] = {}
     for text_hash, text in rows:
         found.setdefault(text_hash, normalize_text(text))
