@@ -27,11 +27,11 @@ def embed_platforms(encoder, slugs) -> None:
         embed_pending(encoder=encoder, document_id=document.pk)
 
 
-@pytest.fixture
-def two_platforms(tmp_path):
+def import_platforms(folder, texts: dict[str, str]) -> None:
+    """A corpus with one one-version "policy" document per platform slug, imported."""
     entries = []
-    for slug, text in POLICIES.items():
-        path = tmp_path / slug / "policy" / "2025-01-01.md"
+    for slug, text in texts.items():
+        path = folder / slug / "policy" / "2025-01-01.md"
         path.parent.mkdir(parents=True)
         path.write_text(text)
         entries.append(
@@ -45,8 +45,13 @@ def two_platforms(tmp_path):
                 "sha256": hashlib.sha256(text.encode()).hexdigest(),
             }
         )
-    (tmp_path / "manifest.json").write_text(json.dumps(entries))
-    import_sources([str(tmp_path)])
+    (folder / "manifest.json").write_text(json.dumps(entries))
+    import_sources([str(folder)])
+
+
+@pytest.fixture
+def two_platforms(tmp_path):
+    import_platforms(tmp_path, POLICIES)
     return Provision.objects.filter(document__platform__slug__in=POLICIES)
 
 
@@ -171,27 +176,14 @@ def test_provision_page_explains_its_type_matches_and_coverage(
 
 @pytest.mark.django_db
 def test_unfitting_clauses_form_a_discovered_type_that_keeps_curator_edits(tmp_path, fake_encoder):
-    entries = []
-    for slug in ("gamma", "delta", "epsilon"):
-        text = (
-            f"# {slug}\n\n- Kangaroo zookeepers publish kangaroo feeding rotas weekly at {slug}.\n"
-        )
-        path = tmp_path / slug / "p" / "2025-01-01.md"
-        path.parent.mkdir(parents=True)
-        path.write_text(text)
-        entries.append(
-            {
-                "platform": slug,
-                "platform_name": slug.title(),
-                "document": "p",
-                "document_name": "P",
-                "version_date": "2025-01-01",
-                "path": f"{slug}/p/2025-01-01.md",
-                "sha256": hashlib.sha256(text.encode()).hexdigest(),
-            }
-        )
-    (tmp_path / "manifest.json").write_text(json.dumps(entries))
-    import_sources([str(tmp_path)])
+    import_platforms(
+        tmp_path,
+        {
+            slug: f"# {slug}\n\n- Kangaroo zookeepers publish kangaroo feeding rotas weekly at "
+            f"{slug}.\n"
+            for slug in ("gamma", "delta", "epsilon")
+        },
+    )
     embed_platforms(fake_encoder, ["gamma", "delta", "epsilon"])
     assert assign_provisions(encoder=fake_encoder)["discovered"] == 3
     discovered = ClauseType.objects.get(discovered=True)
