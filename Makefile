@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 DEFAULT_SOURCES := https://github.com/OpenTermsArchive/genai-contrib-versions.git
 
-.PHONY: run test install db-up db-down lint migrations-check bench
+.PHONY: run test install browser db-up db-down lint migrations-check bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ $(STAMP): pyproject.toml constraints.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
+
+# The browser tests drive Debian's chromium through Playwright (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" != 0 ]; then echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 db-up: install
 	@$(PY) -m atlas.embedded_db start
@@ -44,7 +50,7 @@ run: install db-up
 # The whole test suite, with lint and migration checks first.
 test: export SECRET_KEY ?= insecure-test-only-key
 test: export STATIC_MANIFEST ?= false
-test: install db-up
+test: install browser db-up
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
