@@ -38,3 +38,14 @@ def embed_documents(document_ids: list[int]) -> int:
 def embed_pending() -> int:
     """Embed every clause wording not yet embedded with the configured model (idempotent)."""
     return embeddings.embed_pending()
+
+
+@shared_task(
+    name="provisions.import_sources", soft_time_limit=3000, time_limit=3600, **TASK_OPTIONS
+)
+def import_sources(source_names: list[str]) -> dict:
+    """Import these sources (idempotent: a second run stores nothing new); queued by the API."""
+    from provisions import ingest
+
+    report = ingest.import_sources(source_names)
+    return {"captures": report.captures, "versions": report.versions, "errors": report.errors}
