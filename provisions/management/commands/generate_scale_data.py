@@ -1,0 +1,355 @@
+"""A synthetic dataset at design scale, for benchmarks only (never for a site's real data).
+
+Everything it writes is marked: platforms are named "Synthetic platform NNN" with slugs
+``synthetic-NNN``, documents "Synthetic ...", source URLs on the reserved ``.invalid`` domain,
+captures with licence "synthetic", assignments with model "synthetic". Each platform has two
+documents of two versions; clause texts are the taxonomy's own example phrasings numbered
+apart, so joins (spans, revisions, clause types, similar provisions, coverage) look like an
+imported corpus. Rows are written with COPY in a single transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from comparisons.clustering import confidence_band, load_clause_types, store_coverage
+from comparisons.models import Assignment, SimilarProvision
+from provisions.bulk import analyze_tables, copy_rows, reserve_ids, update_rows
+from provisions.models import (
+    Capture,
+    Document,
+    Platform,
+    Provision,
+    Revision,
+    Span,
+    Version,
+    sha256_text,
+)
+from provisions.parse import hash_text, normalize_text
+
+DOCUMENTS = (("usage-policy", "Synthetic usage policy"), ("terms", "Synthetic terms of use"))
+FIRST_CAPTURE = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+SECOND_CAPTURE = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+SIMILAR_OFFSETS = (11, 23, 37)  # neighbours within a type's list, usually other platforms
+
+
+class Command(BaseCommand):
+    help = (
+        "Write a clearly marked synthetic dataset (platforms 'Synthetic ...', slugs "
+        "'synthetic-...') into the current database, for benchmarks only."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--platforms", type=int, default=300)
+        parser.add_argument("--provisions", type=int, default=100_000)
+
+    def handle(self, *args, platforms, provisions, **options):
+        if platforms < 2 or provisions < platforms * len(DOCUMENTS) * 2:
+            raise CommandError("Need at least 2 platforms and 4 provisions per platform.")
+        if Platform.objects.filter(slug__startswith="synthetic-").exists():
+            raise CommandError("Synthetic platforms already exist in this database.")
+        started = time.perf_counter()
+        with transaction.atomic():
+            counts = generate_scale_data(platforms=platforms, provisions=provisions)
+        counts["seconds"] = round(time.perf_counter() - started, 1)
+        self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+def clause_texts(taxonomy_types) -> list[tuple[object, str]]:
+    """(clause type, example phrasing) pairs, cycled through to make clause texts."""
+    return [(t, phrase) for t in taxonomy_types for phrase in t.prototypes]
+
+
+def generate_scale_data(*, platforms: int, provisions: int) -> dict[str, int]:
+    now = timezone.now()
+    types = list(load_clause_types().values())
+    phrases = clause_texts(types)
+    platform_rows = Platform.objects.bulk_create(
+        Platform(slug=f"synthetic-{n:03d}", name=f"Synthetic platform {n:03d}")
+        for n in range(1, platforms + 1)
+    )
+    documents = Document.objects.bulk_create(
+        Document(platform=p, slug=slug, name=name)
+        for p in platform_rows
+        for slug, name in DOCUMENTS
+    )
+    per_document, extra = divmod(provisions, len(documents))
+    rows = {name: [] for name in ("version", "capture", "provision", "revision", "span")}
+    assigned: list[tuple[int, object, str]] = []  # provision id, clause type, text hash
+    platform_of: dict[int, int] = {}
+    latest = []
+    for index, document in enumerate(documents):
+        count = per_document + (index < extra)
+        ids = _write_document(document, index, count, phrases, rows, now)
+        latest.append((document.pk, ids["latest"]))
+        for provision_id, clause_type, text_hash in ids["provisions"]:
+            assigned.append((provision_id, clause_type, text_hash))
+            platform_of[provision_id] = document.platform_id
+    for name, model in (
+        ("version", Version),
+        ("capture", Capture),
+        ("provision", Provision),
+        ("revision", Revision),
+        ("span", Span),
+    ):
+        copy_rows(model, COLUMNS[name], rows[name])
+    update_rows(Document, ["latest_version_id"], latest)
+    assignments = _write_assignments(assigned, types, now)
+    similar = _write_similar(assigned, platform_of, now)
+    analyze_tables([Version, Capture, Provision, Revision, Span, Assignment, SimilarProvision])
+    coverage = store_coverage()
+    return {
+        "platforms": len(platform_rows),
+        "documents": len(documents),
+        "versions": len(rows["version"]),
+        "provisions": len(rows["provision"]),
+        "spans": len(rows["span"]),
+        "assignments": assignments,
+        "similar": similar,
+        "coverage": coverage,
+    }
+
+
+def _write_document(document, index, count, phrases, rows, now) -> dict:
+    """Two versions: the first lacks the last tenth of clauses; a twentieth are then removed."""
+    first_id, second_id = reserve_ids(Version, 2)
+    provision_ids = reserve_ids(Provision, count)
+    revision_ids = reserve_ids(Revision, count)
+    clauses = []
+    for n in range(count):
+        clause_type, phrase = phrases[(index * 7 + n) % len(phrases)]
+        text = f"{phrase} (Synthetic clause {index + 1}.{n + 1}.)"
+        clauses.append((clause_type, text, hash_text(normalize_text(text))))
+    added_later = set(range(count - max(1, count // 10), count))
+    removed = set(range(0, count, 20)) - added_later
+    in_first = [n for n in range(count) if n not in added_later]
+    in_second = [n for n in range(count) if n not in removed]
+    for version_id, captured_at, ordinal, members in (
+        (first_id, FIRST_CAPTURE, 1, in_first),
+        (second_id, SECOND_CAPTURE, 2, in_second),
+    ):
+        heading = f"# {document.name}\n\n"
+        parts, spans, offset = [heading], [], len(heading)
+        for position, n in enumerate(members):
+            start = offset + 2
+            parts.append(f"- {clauses[n][1]}\n")
+            offset += len(parts[-1])
+            spans.append(
+                (
+                    version_id,
+                    provision_ids[n],
+                    revision_ids[n],
+                    position,
+                    start,
+                    start + len(clauses[n][1]),
+                    [document.name],
+                    "",
+                )
+            )
+        text = "".join(parts)
+        path = f"synthetic/{document.platform.slug}/{document.slug}/{captured_at:%Y-%m-%d}.md"
+        rows["version"].append(
+            (
+                version_id,
+                document.pk,
+                text,
+                sha256_text(text),
+                len(text.encode("utf-8")),
+                captured_at,
+                f"https://{document.platform.slug}.invalid/{document.slug}",
+                "corpus",
+                path,
+                ordinal,
+                "first" if ordinal == 1 else "substantive",
+                len(members) if ordinal == 1 else len(added_later),
+                0 if ordinal == 1 else len(removed),
+                0,
+                now,
+                now,
+            )
+        )
+        rows["capture"].append(
+            (
+                f"synthetic:{path}",
+                version_id,
+                "corpus",
+                captured_at,
+                "",
+                "",
+                path,
+                "",
+                f"https://{document.platform.slug}.invalid/{document.slug}",
+                "synthetic",
+                now,
+                now,
+            )
+        )
+        rows["span"].extend(spans)
+    provisions = []
+    for n, (clause_type, text, text_hash) in enumerate(clauses):
+        first = second_id if n in added_later else first_id
+        last = first_id if n in removed else second_id
+        rows["provision"].append(
+            (
+                provision_ids[n],
+                document.pk,
+                text,
+                text_hash,
+                [document.name],
+                "item",
+                first,
+                last,
+                second_id if n in removed else None,
+                1,
+                now,
+                now,
+            )
+        )
+        rows["revision"].append(
+            (revision_ids[n], provision_ids[n], 1, text, text_hash, first, None, now, now)
+        )
+        provisions.append((provision_ids[n], clause_type, text_hash))
+    return {"latest": second_id, "provisions": provisions}
+
+
+def _score(provision_id: int) -> float:
+    """A deterministic pseudo-score in [0.30, 0.99] (the classifier's bands all occur)."""
+    digest = hashlib.blake2b(str(provision_id).encode(), digest_size=2).digest()
+    return round(0.30 + 0.69 * int.from_bytes(digest, "big") / 65535, 4)
+
+
+def _write_assignments(assigned, types, now) -> int:
+    by_slug = {t.pk: i for i, t in enumerate(types)}
+    rows = []
+    for provision_id, clause_type, text_hash in assigned:
+        score = _score(provision_id)
+        runner_up = types[(by_slug[clause_type.pk] + 1) % len(types)]
+        rows.append(
+            (
+                provision_id,
+                clause_type.pk,
+                score,
+                confidence_band(score) or "low",
+                "classifier",
+                runner_up.pk,
+                round(min(score, 1 - score) / 2, 4),
+                clause_type.default_severity,
+                f"default severity of the clause type “{clause_type.name}” (synthetic data)",
+                "synthetic",
+                text_hash,
+                now,
+                now,
+            )
+        )
+    return copy_rows(Assignment, COLUMNS["assignment"], rows)
+
+
+def _write_similar(assigned, platform_of, now) -> int:
+    by_type: dict[int, list[int]] = {}
+    for provision_id, clause_type, _hash in assigned:
+        by_type.setdefault(clause_type.pk, []).append(provision_id)
+    rows = []
+    for members in by_type.values():
+        for i, provision_id in enumerate(members):
+            rank = 0
+            for offset in SIMILAR_OFFSETS:
+                other = members[(i + offset) % len(members)]
+                if other == provision_id or platform_of[other] == platform_of[provision_id]:
+                    continue
+                rank += 1
+                similarity = round(0.9 - 0.1 * rank, 4)
+                rows.append((provision_id, other, similarity, rank, now, now))
+    return copy_rows(SimilarProvision, COLUMNS["similar"], rows)
+
+
+COLUMNS = {
+    "version": (
+        "id",
+        "document_id",
+        "text",
+        "sha256",
+        "byte_size",
+        "captured_at",
+        "source_url",
+        "origin",
+        "origin_ref",
+        "ordinal",
+        "change_kind",
+        "added_count",
+        "removed_count",
+        "revised_count",
+        "created_at",
+        "updated_at",
+    ),
+    "capture": (
+        "key",
+        "version_id",
+        "kind",
+        "captured_at",
+        "repository",
+        "commit",
+        "path",
+        "subject",
+        "source_url",
+        "licence",
+        "created_at",
+        "updated_at",
+    ),
+    "provision": (
+        "id",
+        "document_id",
+        "text",
+        "text_hash",
+        "heading_path",
+        "kind",
+        "first_version_id",
+        "last_version_id",
+        "removed_in_id",
+        "revision_count",
+        "created_at",
+        "updated_at",
+    ),
+    "revision": (
+        "id",
+        "provision_id",
+        "number",
+        "text",
+        "text_hash",
+        "first_version_id",
+        "similarity",
+        "created_at",
+        "updated_at",
+    ),
+    "span": (
+        "version_id",
+        "provision_id",
+        "revision_id",
+        "position",
+        "start",
+        "end",
+        "heading_path",
+        "lead_in",
+    ),
+    "assignment": (
+        "provision_id",
+        "clause_type_id",
+        "score",
+        "confidence",
+        "basis",
+        "runner_up_id",
+        "runner_up_score",
+        "severity",
+        "severity_rule",
+        "model_name",
+        "text_hash",
+        "created_at",
+        "updated_at",
+    ),
+    "similar": ("provision_id", "other_id", "similarity", "rank", "created_at", "updated_at"),
+}

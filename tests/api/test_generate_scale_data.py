@@ -1,0 +1,39 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from comparisons.models import Assignment, Coverage, SimilarProvision
+from provisions.models import Document, Platform, Provision, Span, Version
+
+pytestmark = pytest.mark.django_db
+
+
+def test_scale_data_is_marked_synthetic_and_consistent():
+    call_command("generate_scale_data", platforms=4, provisions=200, verbosity=0)
+    platforms = Platform.objects.filter(slug__startswith="synthetic-")
+    assert platforms.count() == 4
+    assert all(p.name.startswith("Synthetic ") for p in platforms)
+    provisions = Provision.objects.filter(document__platform__in=platforms)
+    assert provisions.count() == 200
+    # Every span is the exact text of its provision's wording, cut from the version.
+    for span in Span.objects.filter(provision__in=provisions).select_related("version", "revision")[
+        :500
+    ]:
+        assert span.version.text[span.start : span.end] == span.revision.text
+    for version in Version.objects.filter(document__platform__in=platforms):
+        assert version.verify()
+        assert ".invalid/" in version.source_url
+    documents = Document.objects.filter(platform__in=platforms)
+    assert all(d.latest_version.ordinal == 2 for d in documents)
+    assert provisions.filter(removed_in__isnull=False).exists()
+    assert Assignment.objects.filter(provision__in=provisions).count() == 200
+    for match in SimilarProvision.objects.select_related("provision__document", "other__document"):
+        assert match.provision.document.platform_id != match.other.document.platform_id
+        assert match.provision.assignment.clause_type_id == match.other.assignment.clause_type_id
+    live = provisions.filter(removed_in__isnull=True).count()
+    assert sum(Coverage.objects.values_list("provision_count", flat=True)) == live
+
+
+def test_scale_data_refuses_to_run_twice():
+    call_command("generate_scale_data", platforms=2, provisions=8, verbosity=0)
+    with pytest.raises(CommandError, match="already exist"):
+        call_command("generate_scale_data", platforms=2, provisions=8, verbosity=0)
