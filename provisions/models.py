@@ -10,9 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchHeadline, SearchRank, SearchVectorField
 from django.db import models
 from django.urls import reverse
 from pgvector.django import HnswIndex, VectorField
+
+from provisions.search import provision_search_vector
 
 EMBEDDING_DIMENSIONS = 384  # all-MiniLM-L6-v2
 RECORD_ID = re.compile(r"^(?P<prefix>[DP])-(?P<number>\d{6,})$")
@@ -238,6 +242,31 @@ class ProvisionQuerySet(models.QuerySet):
     def live(self):
         return self.filter(removed_in__isnull=True)
 
+    def search(self, q: str):
+        """Full-text matches for ``q`` (websearch syntax), best first, with ``rank`` and a
+        highlighted ``snippet`` (see ``provisions.search.highlight``)."""
+        from provisions.search import MARK_START, MARK_STOP, SEARCH_CONFIG, search_query
+
+        query = search_query(q)
+        return (
+            self.filter(search_vector=query)
+            .annotate(
+                rank=SearchRank(models.F("search_vector"), query),
+                snippet=SearchHeadline(
+                    "text",
+                    query,
+                    config=SEARCH_CONFIG,
+                    start_sel=MARK_START,
+                    stop_sel=MARK_STOP,
+                    max_fragments=2,
+                    max_words=40,
+                    min_words=15,
+                    fragment_delimiter=" … ",
+                ),
+            )
+            .order_by("-rank", "id")
+        )
+
 
 class Provision(models.Model):
     """One clause, followed across the versions of its document."""
@@ -258,6 +287,9 @@ class Provision(models.Model):
         help_text="First version where it no longer appears",
     )
     revision_count = models.PositiveIntegerField(default=1)
+    search_vector = models.GeneratedField(
+        expression=provision_search_vector(), output_field=SearchVectorField(), db_persist=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -265,6 +297,7 @@ class Provision(models.Model):
 
     class Meta:
         ordering = ["document", "id"]
+        indexes = [GinIndex(fields=["search_vector"], name="provision_search_vector_gin")]
 
     def __str__(self) -> str:
         return f"{self.record_id}: {self.text[:60]}"

@@ -1,0 +1,153 @@
+"""The comparison table: clause types as rows, chosen platforms as columns.
+
+One plain structure (``compare_table``) is rendered by the compare page, its CSV export and the
+API, so all three always agree. A cell holds a platform's live provisions of that clause type
+(the best-scored few, with the total), or is ``None``: no provision found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+
+from comparisons.models import Assignment, ClauseType, Severity
+from provisions.models import Platform
+
+MIN_PLATFORMS, MAX_PLATFORMS = 2, 8
+PER_CELL = 3  # provisions shown in a cell; the cell says how many there are in all
+SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW]
+
+
+@dataclass
+class Cell:
+    platform: Platform
+    assignments: list[Assignment]  # best score first, at most PER_CELL; .provision is loaded
+    total: int  # live provisions of this type on this platform
+    severity: str  # the highest severity among them
+
+    @property
+    def provisions(self):
+        return [a.provision for a in self.assignments]
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.assignments)
+
+
+@dataclass
+class Row:
+    clause_type: ClauseType
+    cells: list[Cell | None]  # aligned with CompareTable.platforms; None: no provision found
+
+    @property
+    def differs(self) -> bool:
+        """Platforms disagree: some have the clause type and some not, or severities differ."""
+        return len({cell.severity if cell else None for cell in self.cells}) > 1
+
+    @property
+    def having(self) -> int:
+        return sum(1 for cell in self.cells if cell)
+
+
+@dataclass
+class Group:
+    category: str
+    rows: list[Row]
+
+
+@dataclass
+class CompareTable:
+    platforms: list[Platform]
+    groups: list[Group]
+    considered: int  # clause types left after the category and regulation filters
+    absent: list[ClauseType] = field(default_factory=list)  # none of the platforms has these
+    unknown: list[str] = field(default_factory=list)  # requested slugs that are not platforms
+
+    @property
+    def rows(self) -> list[Row]:
+        return [row for group in self.groups for row in group.rows]
+
+
+def compare_table(
+    *,
+    platforms: list[str],
+    category: str | None = None,
+    severity: str | None = None,
+    regulation: str | None = None,
+    only_differences: bool = False,
+) -> CompareTable:
+    """The table for these platform slugs (in that order; unknown slugs are reported).
+
+    ``category`` keeps one clause-type category; ``regulation`` (a regulation slug) keeps the
+    clause types that engage it; ``severity`` keeps rows where some cell has that severity;
+    ``only_differences`` keeps rows where the platforms disagree (see ``Row.differs``).
+    """
+    slugs = list(dict.fromkeys(platforms))
+    by_slug = {p.slug: p for p in Platform.objects.filter(slug__in=slugs)}
+    chosen = [by_slug[s] for s in slugs if s in by_slug]
+    types = ClauseType.objects.all()
+    if category:
+        types = types.filter(category=category)
+    if regulation:
+        types = types.filter(regulation_links__regulation__slug=regulation)
+    types = list(types.distinct())
+    cells = _cells(chosen, [t.pk for t in types])
+    groups: dict[str, list[Row]] = {}
+    absent = []
+    for clause_type in types:
+        row = Row(clause_type, [cells.get((clause_type.pk, p.pk)) for p in chosen])
+        if not row.having:
+            absent.append(clause_type)
+            continue
+        if severity and not any(cell and cell.severity == severity for cell in row.cells):
+            continue
+        if only_differences and not row.differs:
+            continue
+        groups.setdefault(clause_type.category, []).append(row)
+    return CompareTable(
+        platforms=chosen,
+        groups=[Group(category, rows) for category, rows in groups.items()],
+        considered=len(types),
+        absent=absent,
+        unknown=[s for s in slugs if s not in by_slug],
+    )
+
+
+def _cells(platforms: list[Platform], type_ids: list[int]) -> dict[tuple[int, int], Cell]:
+    """One query: the best PER_CELL live assignments per (clause type, platform), with totals."""
+    if not platforms or not type_ids:
+        return {}
+    partition = [F("clause_type_id"), F("provision__document__platform_id")]
+    assignments = (
+        Assignment.objects.filter(
+            clause_type_id__in=type_ids,
+            provision__document__platform__in=platforms,
+            provision__removed_in__isnull=True,
+        )
+        .annotate(
+            platform_id=F("provision__document__platform_id"),
+            place=Window(
+                RowNumber(), partition_by=partition, order_by=[F("score").desc(), F("pk").asc()]
+            ),
+            in_cell=Window(Count("pk"), partition_by=partition),
+        )
+        .filter(place__lte=PER_CELL)
+        .select_related("provision__document")
+        .defer("provision__search_vector")
+        .order_by("clause_type_id", "platform_id", "place")
+    )
+    platform_of = {p.pk: p for p in platforms}
+    cells: dict[tuple[int, int], Cell] = {}
+    for assignment in assignments:
+        key = (assignment.clause_type_id, assignment.platform_id)
+        cell = cells.get(key)
+        if cell is None:
+            cell = cells[key] = Cell(
+                platform_of[assignment.platform_id], [], assignment.in_cell, assignment.severity
+            )
+        cell.assignments.append(assignment)
+        if SEVERITY_ORDER.index(assignment.severity) < SEVERITY_ORDER.index(cell.severity):
+            cell.severity = assignment.severity
+    return cells

@@ -1,0 +1,107 @@
+"""Full-text and semantic search over provisions.
+
+Full text: a stored, generated ``tsvector`` on ``Provision`` (weights below) with a GIN index,
+queried with ``websearch_to_tsquery``, ranked, with highlighted snippets.
+
+Semantic: the query is embedded with the same sentence model as the clauses, then matched
+against the stored clause embeddings (pgvector HNSW, cosine). The web process never loads the
+model at start-up: ``embed_query`` loads it lazily, in-process, on the first semantic query,
+and caches each query's vector. Measured on this machine (2 shared cores, CPU torch,
+all-MiniLM-L6-v2): loading the model takes about 6.4 s once per web process and a query
+then embeds in 17-45 ms, so a round trip to the Celery worker (tens of ms of broker
+latency plus a worker that may be busy embedding a whole import) would be slower per query and
+no lighter overall; only the first semantic query of a process pays the load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.cache import cache
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+SEARCH_CONFIG = "english"
+# Markers that cannot occur in stored policy text (Unicode private use), so a snippet can be
+# HTML-escaped first and highlighted second: the stored text is never trusted as markup.
+MARK_START, MARK_STOP = "\ue000", "\ue001"
+QUERY_VECTOR_TTL = 24 * 3600
+
+
+def provision_search_vector():
+    """The clause itself weighs most; its heading path (section titles) next."""
+    return SearchVector("text", config=SEARCH_CONFIG, weight="A") + SearchVector(
+        Cast("heading_path", output_field=TextField()), config=SEARCH_CONFIG, weight="B"
+    )
+
+
+def search_query(q: str) -> SearchQuery:
+    return SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+
+
+def highlight(snippet: str) -> SafeString:
+    """HTML for a ``ts_headline`` snippet made with the private-use markers."""
+    html = escape(snippet).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
+    return mark_safe(html)  # noqa: S308 - escaped above; only our own <mark> tags remain
+
+
+def embed_query(q: str, *, encoder=None) -> list[float]:
+    """The query's vector, from the cache or the lazily loaded model (see the module note)."""
+    from provisions.parse import normalize_text
+
+    text = normalize_text(q)
+    name = encoder.name if encoder else settings.EMBEDDING_MODEL
+    key = "query-vector:" + hashlib.sha256(f"{name}\0{text}".encode()).hexdigest()
+    vector = cache.get(key)
+    if vector is None:
+        if encoder is None:
+            from provisions.embeddings import get_encoder
+
+            encoder = get_encoder()
+        vector = list(map(float, encoder.encode([text])[0]))
+        cache.set(key, vector, QUERY_VECTOR_TTL)
+    return vector
+
+
+@dataclass
+class SemanticHit:
+    provision_id: int
+    similarity: float
+
+
+def semantic_search(q: str, *, provisions=None, limit: int = 50, encoder=None) -> list:
+    """Provisions whose wording is closest in meaning to ``q``, closest first.
+
+    ``provisions`` narrows the candidates (a filtered ``Provision`` queryset: facets). Returns
+    ``Provision`` objects annotated with ``similarity`` (cosine, 1 = same meaning). The nearest
+    wordings come from the HNSW index first and are then joined to provisions, so a narrow
+    filter can return fewer than ``limit`` results.
+    """
+    from pgvector.django import CosineDistance
+
+    from provisions.models import Provision, TextEmbedding
+
+    vector = embed_query(q, encoder=encoder)
+    name = encoder.name if encoder else settings.EMBEDDING_MODEL
+    nearest = list(
+        TextEmbedding.objects.filter(model_name=name)
+        .annotate(distance=CosineDistance("vector", vector))
+        .order_by("distance")
+        .values_list("text_hash", "distance")[: limit * 4]
+    )
+    similarity = {text_hash: 1 - distance for text_hash, distance in nearest}
+    candidates = provisions if provisions is not None else Provision.objects.all()
+    found = list(
+        candidates.filter(text_hash__in=similarity).select_related("document__platform")[
+            : limit * 4
+        ]
+    )
+    for provision in found:
+        provision.similarity = similarity[provision.text_hash]
+    found.sort(key=lambda p: (-p.similarity, p.pk))
+    return found[:limit]
