@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from regulations import views
 
 app_name = "regulations"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.regulation_list, name="list"),
+    path("<slug:slug>/", views.regulation_detail, name="detail"),
+]

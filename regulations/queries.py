@@ -1,0 +1,169 @@
+"""Read-side facts about regulations, shared by pages and the API.
+
+Applicable regulations of a provision are the curated links of its clause type, minus the ones
+a curator suppressed for that provision, plus the ones a curator added. Suggested links are a
+separate list ("possibly related") and are never mixed in or counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q
+
+from comparisons.models import Assignment
+from provisions.models import Platform, Provision
+from regulations.models import (
+    ClauseTypeLink,
+    OverrideAction,
+    ProvisionLinkOverride,
+    Regulation,
+    SuggestedLink,
+)
+
+CURATOR = "curator"
+
+
+@dataclass(frozen=True)
+class ApplicableLink:
+    regulation: Regulation
+    article: str
+    rationale: str
+    basis: str  # "clause type <name>" when inherited, "curator" when added for this provision
+
+    @property
+    def inherited(self) -> bool:
+        return self.basis != CURATOR
+
+
+def _sort_key(link: ApplicableLink):
+    return (link.regulation.jurisdiction, link.regulation.short_name.lower(), link.regulation.slug)
+
+
+def applicable_by_provision(provision_ids) -> dict[int, list[ApplicableLink]]:
+    """Applicable regulations of many provisions, in three queries whatever their number."""
+    ids = list(provision_ids)
+    result: dict[int, dict[int, ApplicableLink]] = {pk: {} for pk in ids}
+    if not ids:
+        return {}
+    types = dict(
+        Assignment.objects.filter(provision_id__in=ids).values_list("provision_id", "clause_type")
+    )
+    by_type: dict[int, list[ClauseTypeLink]] = {}
+    for link in ClauseTypeLink.objects.filter(clause_type__in=set(types.values())).select_related(
+        "regulation", "clause_type"
+    ):
+        by_type.setdefault(link.clause_type_id, []).append(link)
+    for provision_id, clause_type_id in types.items():
+        for link in by_type.get(clause_type_id, []):
+            result[provision_id][link.regulation_id] = ApplicableLink(
+                regulation=link.regulation,
+                article=link.article,
+                rationale=link.rationale,
+                basis=f"clause type {link.clause_type.name}",
+            )
+    overrides = ProvisionLinkOverride.objects.filter(provision_id__in=ids).select_related(
+        "regulation"
+    )
+    for override in overrides:
+        links = result[override.provision_id]
+        if override.action == OverrideAction.SUPPRESS:
+            links.pop(override.regulation_id, None)
+        else:  # a curator's own wording replaces an inherited link to the same law
+            links[override.regulation_id] = ApplicableLink(
+                regulation=override.regulation,
+                article=override.article,
+                rationale=override.rationale,
+                basis=CURATOR,
+            )
+    return {pk: sorted(links.values(), key=_sort_key) for pk, links in result.items()}
+
+
+def applicable_regulations(provision: Provision) -> list[ApplicableLink]:
+    """The regulations this provision engages, sorted by jurisdiction then short name."""
+    return applicable_by_provision([provision.pk])[provision.pk]
+
+
+def suggested_regulations(
+    provision: Provision, *, applicable: list[ApplicableLink] | None = None
+) -> list[SuggestedLink]:
+    """The worker's "possibly related" regulations, best score first.
+
+    Regulations that are applicable (curated) are left out even if the suggestion was computed
+    before a curator linked them; pass ``applicable`` to save its three queries.
+    """
+    if applicable is None:
+        applicable = applicable_regulations(provision)
+    return list(
+        SuggestedLink.objects.filter(provision=provision)
+        .exclude(regulation__in=[link.regulation.pk for link in applicable])
+        .select_related("regulation", "topic")
+        .order_by("-score", "regulation__short_name")
+    )
+
+
+def clause_types_engaging(regulation: Regulation):
+    """The curated links to this regulation, with their clause types, by clause type name."""
+    return (
+        ClauseTypeLink.objects.filter(regulation=regulation)
+        .select_related("clause_type")
+        .order_by("clause_type__name")
+    )
+
+
+def tracked_platforms() -> list[Platform]:
+    """Platforms with at least one stored version: the denominator of every coverage count."""
+    return list(Platform.objects.filter(documents__versions__isnull=False).distinct())
+
+
+@dataclass
+class PlatformCoverage:
+    platform: Platform
+    provisions: list[Provision] = field(default_factory=list)
+
+
+@dataclass
+class RegulationCoverage:
+    regulation: Regulation
+    rows: list[PlatformCoverage]  # one per tracked platform, in platform order
+    tracked: int  # platforms with at least one stored version
+
+    @property
+    def addressing(self) -> list[Platform]:
+        return [row.platform for row in self.rows if row.provisions]
+
+    @property
+    def silent(self) -> list[Platform]:
+        return [row.platform for row in self.rows if not row.provisions]
+
+    @property
+    def provision_count(self) -> int:
+        return sum(len(row.provisions) for row in self.rows)
+
+
+def provisions_addressing(regulation: Regulation):
+    """Live provisions this regulation applies to (inherited and not suppressed, or added)."""
+    overrides = ProvisionLinkOverride.objects.filter(
+        provision=OuterRef("pk"), regulation=regulation
+    )
+    inherited = Q(
+        assignment__clause_type__in=ClauseTypeLink.objects.filter(regulation=regulation).values(
+            "clause_type"
+        )
+    ) & ~Exists(overrides.filter(action=OverrideAction.SUPPRESS))
+    added = Exists(overrides.filter(action=OverrideAction.ADD))
+    return Provision.objects.live().filter(inherited | added)
+
+
+def regulation_coverage(regulation: Regulation) -> RegulationCoverage:
+    """For each tracked platform, its live provisions that address the regulation (2 queries)."""
+    rows = {platform.pk: PlatformCoverage(platform) for platform in tracked_platforms()}
+    provisions = (
+        provisions_addressing(regulation)
+        .filter(document__platform__in=list(rows))
+        .select_related("document", "assignment__clause_type")
+        .order_by("document__name", "id")
+    )
+    for provision in provisions:
+        rows[provision.document.platform_id].provisions.append(provision)
+    return RegulationCoverage(regulation=regulation, rows=list(rows.values()), tracked=len(rows))

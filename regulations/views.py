@@ -1,0 +1,37 @@
+from django.shortcuts import get_object_or_404, render
+
+from regulations.models import Regulation, Topic
+from regulations.queries import clause_types_engaging, regulation_coverage
+
+
+def regulation_list(request):
+    regulations = Regulation.objects.prefetch_related("topics")
+    jurisdiction = request.GET.get("jurisdiction", "")
+    topic = request.GET.get("topic", "")
+    if jurisdiction:
+        regulations = regulations.filter(jurisdiction=jurisdiction)
+    if topic:
+        regulations = regulations.filter(topics__slug=topic)
+    jurisdictions = (
+        Regulation.objects.order_by("jurisdiction")
+        .values_list("jurisdiction", "jurisdiction_name")
+        .distinct()
+    )
+    context = {
+        "regulations": regulations,
+        "total": Regulation.objects.count(),
+        "jurisdictions": jurisdictions,
+        "topics": Topic.objects.all(),
+        "selected": {"jurisdiction": jurisdiction, "topic": topic},
+    }
+    return render(request, "regulations/regulation_list.html", context)
+
+
+def regulation_detail(request, slug):
+    regulation = get_object_or_404(Regulation.objects.prefetch_related("topics"), slug=slug)
+    context = {
+        "regulation": regulation,
+        "links": clause_types_engaging(regulation),
+        "coverage": regulation_coverage(regulation),
+    }
+    return render(request, "regulations/regulation_detail.html", context)
