@@ -1,9 +1,11 @@
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from regulations.models import Regulation, Topic
 from regulations.queries import clause_types_engaging, regulation_coverage
 
 
+@require_safe
 def regulation_list(request):
     regulations = Regulation.objects.prefetch_related("topics")
     jurisdiction = request.GET.get("jurisdiction", "")
@@ -27,6 +29,7 @@ def regulation_list(request):
     return render(request, "regulations/regulation_list.html", context)
 
 
+@require_safe
 def regulation_detail(request, slug):
     regulation = get_object_or_404(Regulation.objects.prefetch_related("topics"), slug=slug)
     context = {

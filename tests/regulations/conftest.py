@@ -74,7 +74,7 @@ def world(tmp_path):
         p.text: p for p in Provision.objects.filter(document__platform__slug__in=POLICIES)
     }
     csam, ncii = make_clause_type("csam"), make_clause_type("ncii")
-    topic = Topic.objects.create(slug="csam", definition="Child sexual abuse material.")
+    topic = Topic.objects.get_or_create(slug="csam", defaults={"definition": "CSAM."})[0]
     regulations = {
         "us-csam": make_regulation(
             "us-csam", jurisdiction="US", jurisdiction_name="United States", short_name="B Act"
@@ -105,3 +105,11 @@ def world(tmp_path):
         "types": {"csam": csam, "ncii": ncii},
         "topic": topic,
     }
+
+
+@pytest.fixture
+def catalog():
+    """The shipped catalog, topics and curated clause-type links, loaded."""
+    from regulations.catalog import load_catalog
+
+    return load_catalog()
