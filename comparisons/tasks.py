@@ -14,5 +14,13 @@ from comparisons import clustering
     time_limit=1800,
 )
 def assign_provisions() -> dict:
-    """Assign clause types to every embedded provision and store cross-platform matches."""
-    return clustering.assign_provisions()
+    """Assign clause types to every embedded provision and store cross-platform matches.
+
+    Then suggest regulations: suggestions leave out the regulations a provision's (new) clause
+    type already links, so they follow each assignment run.
+    """
+    from regulations import tasks as regulation_tasks
+
+    result = clustering.assign_provisions()
+    regulation_tasks.suggest_links.delay()
+    return result

@@ -61,7 +61,20 @@ POLICIES = {
     "beta": "# Policy\n\n- Never create sexual content involving minors.\n"
     "- The laws of California govern these terms.\n",
     "gamma": "# Terms\n\n- These terms are governed by the laws of Ireland.\n",
+    "delta": "# Rules\n\n- Do not create realistic synthetic or manipulated audio, image or video "
+    "depicting real people.\n",
 }
+
+DEEPFAKE_TEXT = (
+    "Do not create realistic synthetic or manipulated audio, image or video depicting real people."
+)
+
+
+def embed(provisions, encoder) -> None:
+    """Store embeddings of these provisions' wordings (keyed like the worker's)."""
+    from provisions.embeddings import encode_cached
+
+    encode_cached([p.text for p in provisions], encoder=encoder)
 
 
 @pytest.fixture
