@@ -22,9 +22,9 @@ def embed_documents(document_ids: list[int]) -> int:
     """
     from comparisons import tasks as comparison_tasks
 
-    stored = 0
-    for document_id in Document.objects.filter(pk__in=document_ids).values_list("pk", flat=True):
-        stored += embeddings.embed_pending(document_id=document_id)
+    # All documents at once: large, length-sorted chunks keep the encoder's batches full.
+    existing = list(Document.objects.filter(pk__in=document_ids).values_list("pk", flat=True))
+    stored = embeddings.embed_pending(document_ids=existing) if existing else 0
     comparison_tasks.assign_provisions.delay()
     return stored
 

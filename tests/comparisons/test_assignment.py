@@ -24,7 +24,7 @@ def embed_platforms(encoder, slugs) -> None:
     from provisions.models import Document
 
     for document in Document.objects.filter(platform__slug__in=slugs):
-        embed_pending(encoder=encoder, document_id=document.pk)
+        embed_pending(encoder=encoder, document_ids=[document.pk])
 
 
 def import_platforms(folder, texts: dict[str, str]) -> None:
@@ -136,7 +136,7 @@ def test_stability_csam_clause_matches_child_safety_clauses_only(real_data):
     encoder = get_encoder()
     for platform, slug in USAGE_POLICIES:
         document = Document.objects.get(platform__slug=platform, slug=slug)
-        embed_pending(encoder=encoder, document_id=document.pk)
+        embed_pending(encoder=encoder, document_ids=[document.pk])
     assign_provisions(encoder=encoder)
     csam = Provision.objects.get(
         document__platform__slug="stability-ai",

@@ -21,12 +21,12 @@ def test_each_wording_is_embedded_once_and_a_rerun_embeds_nothing(tmp_path, fake
         Revision.objects.filter(provision__document=document).values_list("text_hash", flat=True)
     )
     assert len(wordings) == 3  # two clauses, one of them in two wordings
-    stored = embed_pending(encoder=fake_encoder, document_id=document.pk)
+    stored = embed_pending(encoder=fake_encoder, document_ids=[document.pk])
     embedded = TextEmbedding.objects.filter(model_name=fake_encoder.name)
     assert stored == embedded.count() == 3
     assert set(embedded.values_list("text_hash", flat=True)) == wordings
     calls = len(fake_encoder.calls)
-    assert embed_pending(encoder=fake_encoder, document_id=document.pk) == 0
+    assert embed_pending(encoder=fake_encoder, document_ids=[document.pk]) == 0
     assert len(fake_encoder.calls) == calls  # nothing left to encode
 
 
@@ -35,9 +35,9 @@ def test_an_unchanged_reimport_needs_no_new_embeddings(tmp_path, fake_encoder):
     corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
     import_sources([str(corpus)])
     document = Document.objects.get(platform__slug="acme")
-    assert embed_pending(encoder=fake_encoder, document_id=document.pk) == 2
+    assert embed_pending(encoder=fake_encoder, document_ids=[document.pk]) == 2
     import_sources([str(corpus)])
-    assert embed_pending(encoder=fake_encoder, document_id=document.pk) == 0
+    assert embed_pending(encoder=fake_encoder, document_ids=[document.pk]) == 0
 
 
 def test_the_web_process_never_imports_torch():
@@ -49,3 +49,60 @@ def test_the_web_process_never_imports_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"]
+
+
+class FailingEncoder:
+    """Encodes one chunk, then fails: a worker dying in the middle of a run."""
+
+    def __init__(self, inner, *, chunks_before_failure: int):
+        self.inner, self.name = inner, inner.name
+        self.left = chunks_before_failure
+
+    def encode(self, texts):
+        if self.left == 0:
+            raise RuntimeError("worker lost")
+        self.left -= 1
+        return self.inner.encode(texts)
+
+
+@pytest.mark.django_db
+def test_a_run_that_dies_mid_way_keeps_finished_chunks_and_the_rerun_embeds_the_rest_once(
+    tmp_path, fake_encoder
+):
+    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
+    import_sources([str(corpus)])
+    document = Document.objects.get(platform__slug="acme")
+    failing = FailingEncoder(fake_encoder, chunks_before_failure=1)
+    with pytest.raises(RuntimeError):
+        embed_pending(encoder=failing, document_ids=[document.pk], chunk=1)
+    assert TextEmbedding.objects.filter(model_name=fake_encoder.name).count() == 1
+    assert embed_pending(encoder=fake_encoder, document_ids=[document.pk], chunk=1) == 1
+    embedded = TextEmbedding.objects.filter(model_name=fake_encoder.name)
+    assert embedded.count() == 2
+    assert set(embedded.values_list("text_hash", flat=True)) == set(
+        Revision.objects.filter(provision__document=document).values_list("text_hash", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_pending_wordings_come_shortest_first(tmp_path):
+    from provisions.embeddings import pending_wordings
+
+    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
+    import_sources([str(corpus)])
+    ids = pending_wordings("any-model")
+    lengths = [len(Revision.objects.get(pk=pk).text) for pk in ids]
+    assert len(ids) == 2 and lengths == sorted(lengths)
+
+
+@pytest.mark.django_db
+def test_stored_vectors_are_the_encoders_vectors_and_a_second_store_adds_nothing(fake_encoder):
+    from provisions.embeddings import store_embeddings
+
+    texts = ["do not generate malware", "do not harass people"]
+    vectors = fake_encoder.encode(texts)
+    assert store_embeddings("m", ["h1", "h2"], vectors) == 2
+    assert store_embeddings("m", ["h1", "h2"], vectors) == 0  # already there: left as it is
+    stored = dict(TextEmbedding.objects.filter(model_name="m").values_list("text_hash", "vector"))
+    for text_hash, vector in zip(["h1", "h2"], vectors, strict=True):
+        assert max(abs(a - b) for a, b in zip(stored[text_hash], vector, strict=True)) < 1e-6
