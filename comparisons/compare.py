@@ -14,6 +14,8 @@ from django.db.models.functions import RowNumber
 
 from comparisons.models import Assignment, ClauseType, Severity
 from provisions.models import Platform
+from regulations.models import Regulation
+from regulations.queries import clause_types_engaging
 
 MIN_PLATFORMS, MAX_PLATFORMS = 2, 8
 PER_CELL = 3  # provisions shown in a cell; the cell says how many there are in all
@@ -91,9 +93,10 @@ def compare_table(
     if category:
         types = types.filter(category=category)
     if regulation:
-        types = types.filter(regulation_links__regulation__slug=regulation)
-    types = list(types.distinct())
-    cells = _cells(chosen, [t.pk for t in types])
+        engaging = clause_types_engaging(Regulation.objects.filter(slug=regulation).first())
+        types = types.filter(pk__in=engaging.values("clause_type_id"))
+    types = list(types)
+    cells = best_assignments(chosen, [t.pk for t in types])
     groups: dict[str, list[Row]] = {}
     absent = []
     for clause_type in types:
@@ -115,7 +118,7 @@ def compare_table(
     )
 
 
-def _cells(platforms: list[Platform], type_ids: list[int]) -> dict[tuple[int, int], Cell]:
+def best_assignments(platforms: list[Platform], type_ids: list[int]) -> dict[tuple[int, int], Cell]:
     """One query: the best PER_CELL live assignments per (clause type, platform), with totals."""
     if not platforms or not type_ids:
         return {}

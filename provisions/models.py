@@ -258,10 +258,8 @@ class ProvisionQuerySet(models.QuerySet):
                     config=SEARCH_CONFIG,
                     start_sel=MARK_START,
                     stop_sel=MARK_STOP,
-                    max_fragments=2,
-                    max_words=40,
+                    max_words=35,
                     min_words=15,
-                    fragment_delimiter=" … ",
                 ),
             )
             .order_by("-rank", "id")

@@ -16,6 +16,7 @@ no lighter overall; only the first semantic query of a process pays the load.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,10 +28,12 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 SEARCH_CONFIG = "english"
-# Markers that cannot occur in stored policy text (Unicode private use), so a snippet can be
-# HTML-escaped first and highlighted second: the stored text is never trusted as markup.
+# Markers that cannot occur in stored policy text (Unicode private use), to find the words
+# ts_headline matched (see ``excerpt``).
 MARK_START, MARK_STOP = "\ue000", "\ue001"
+MARKED = re.compile(MARK_START + "(.*?)" + MARK_STOP, re.DOTALL)
 QUERY_VECTOR_TTL = 24 * 3600
+EXCERPT_WIDTH = 280  # characters of verbatim text shown per result
 
 
 def provision_search_vector():
@@ -45,9 +48,55 @@ def search_query(q: str) -> SearchQuery:
 
 
 def highlight(snippet: str) -> SafeString:
-    """HTML for a ``ts_headline`` snippet made with the private-use markers."""
+    """HTML for a ``ts_headline`` snippet: escaped, with the matched words in ``<mark>``.
+
+    Beware: ts_headline drops anything that looks like an HTML tag, so this is not always
+    verbatim; pages show ``excerpt`` instead, which is.
+    """
     html = escape(snippet).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
     return mark_safe(html)  # noqa: S308 - escaped above; only our own <mark> tags remain
+
+
+def excerpt(text: str, snippet: str, *, width: int = EXCERPT_WIDTH) -> SafeString:
+    """A verbatim window of ``text`` around the first match, with the matched words marked.
+
+    ``ts_headline`` (the ``snippet`` annotation) finds the matching words, stemming included,
+    but its output is not verbatim: it drops anything that looks like an HTML tag. So only its
+    marked words are taken from it; what is shown is always an exact substring of the clause,
+    HTML-escaped, with "…" where it was cut.
+    """
+    words = {w.lower() for w in MARKED.findall(snippet or "") if w.strip()}
+    pattern = (
+        re.compile(
+            r"(?<!\w)("
+            + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+            + r")(?!\w)",
+            re.IGNORECASE,
+        )
+        if words
+        else None
+    )
+    first = pattern.search(text) if pattern else None
+    start, end = 0, len(text)
+    if len(text) > width:
+        start = _word_boundary(text, max(0, (first.start() if first else 0) - width // 3))
+        end = min(len(text), start + width)
+        if end < len(text):
+            end = text.rfind(" ", start, end) if " " in text[start:end] else end
+    window, html, last = text[start:end], [], 0
+    for match in pattern.finditer(window) if pattern else ():
+        html += [escape(window[last : match.start()]), "<mark>", escape(match.group()), "</mark>"]
+        last = match.end()
+    html.append(escape(window[last:]))
+    prefix, suffix = ("… " if start else ""), (" …" if end < len(text) else "")
+    return mark_safe(prefix + "".join(html) + suffix)  # noqa: S308 - every piece escaped
+
+
+def _word_boundary(text: str, index: int) -> int:
+    if index == 0:
+        return 0
+    space = text.find(" ", index)
+    return space + 1 if 0 <= space < index + 30 else index
 
 
 def embed_query(q: str, *, encoder=None) -> list[float]:

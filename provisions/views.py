@@ -1,11 +1,20 @@
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
-from comparisons.models import Assignment
+from comparisons.models import Assignment, ClauseType, Coverage, Severity
 from comparisons.queries import clause_type_coverage
+from provisions.diff import diff_versions, diff_words
 from provisions.models import Document, Platform, Provision, Span, Version, parse_record_id
+from provisions.search import excerpt, search_query, semantic_search
+from regulations.queries import applicable_regulations, suggested_regulations
+
+SEARCH_PAGE_SIZE = 20
+SEMANTIC_LIMIT = 100
+FACET_SIZE = 12
 
 
 def home(request):
@@ -15,6 +24,8 @@ def home(request):
         "versions": Version.objects.count(),
         "provisions": Provision.objects.count(),
         "live_provisions": Provision.objects.live().count(),
+        "clause_types": ClauseType.objects.count(),
+        "clause_types_used": Coverage.objects.values("clause_type").distinct().count(),
     }
     recent = (
         Version.objects.substantive()
@@ -37,15 +48,31 @@ def platform_list(request):
 
 def platform_detail(request, slug):
     platform = get_object_or_404(Platform, slug=slug)
-    documents = (
+    documents = list(
         platform.documents.with_counts()
         .filter(version_count__gt=0)
         .select_related("latest_version")
         .defer("latest_version__text")
     )
-    return render(
-        request, "provisions/platform_detail.html", {"platform": platform, "documents": documents}
+    timeline = (
+        Version.objects.filter(document__platform=platform)
+        .select_related("document")
+        .defer("text")
+        .order_by("-captured_at", "-id")[:30]
     )
+    coverage = (
+        Coverage.objects.filter(platform=platform)
+        .select_related("clause_type")
+        .order_by("clause_type__category", "clause_type__name")
+    )
+    context = {
+        "platform": platform,
+        "documents": documents,
+        "timeline": timeline,
+        "coverage": coverage,
+        "clause_types": ClauseType.objects.count(),
+    }
+    return render(request, "provisions/platform_detail.html", context)
 
 
 def _spans(version):
@@ -53,24 +80,66 @@ def _spans(version):
     return (
         Span.objects.filter(version=version)
         .annotate(clause=Substr("version__text", F("start") + 1, F("end") - F("start")))
-        .select_related("provision", "revision")
+        .select_related("provision__assignment__clause_type", "revision")
+        .defer("provision__search_vector", "provision__text")
         .order_by("position")
     )
 
 
-def document_detail(request, platform, slug):
-    document = get_object_or_404(
+def _document_or_404(platform, slug):
+    return get_object_or_404(
         Document.objects.select_related("platform"), platform__slug=platform, slug=slug
     )
-    versions = document.versions.defer("text").order_by("-ordinal")
+
+
+def document_detail(request, platform, slug):
+    document = _document_or_404(platform, slug)
     latest = document.latest_version
     if latest is None:
         raise Http404("This document has no stored version yet.")
-    return render(
-        request,
-        "provisions/document_detail.html",
-        {"document": document, "versions": versions, "latest": latest, "spans": _spans(latest)},
-    )
+    versions = list(document.versions.defer("text").order_by("-ordinal"))
+    spans = list(_spans(latest))
+    group = "type" if request.GET.get("group") == "type" else "section"
+    if group == "type":
+        spans.sort(key=_type_key)
+    context = {
+        "document": document,
+        "versions": versions,
+        "latest": latest,
+        "spans": spans,
+        "group": group,
+        "diff_from": versions[1] if len(versions) > 1 else None,
+    }
+    return render(request, "provisions/document_detail.html", context)
+
+
+def _type_key(span):
+    assignment = getattr(span.provision, "assignment", None)
+    if assignment is None:
+        return (1, "", "", span.position)
+    return (0, assignment.clause_type.category, assignment.clause_type.name, span.position)
+
+
+def document_diff(request, platform, slug):
+    """``?from=&to=`` (version ids); ``to`` alone compares with the version before it."""
+    document = _document_or_404(platform, slug)
+    versions = list(document.versions.defer("text").order_by("ordinal"))
+    by_id = {str(v.pk): v for v in versions}
+    wanted_old, wanted_new = request.GET.get("from"), request.GET.get("to")
+    new = by_id.get(wanted_new) if wanted_new else (versions[-1] if versions else None)
+    if new is None or (wanted_old and wanted_old not in by_id):
+        raise Http404("No such version of this document.")
+    if wanted_old:
+        old = by_id[wanted_old]
+    else:
+        earlier = [v for v in versions if v.ordinal < new.ordinal]
+        if not earlier:
+            raise Http404("The first version has nothing before it to compare with.")
+        old = earlier[-1]
+    if old.ordinal > new.ordinal:
+        old, new = new, old
+    context = {"document": document, "versions": versions, "diff": diff_versions(old, new)}
+    return render(request, "provisions/document_diff.html", context)
 
 
 def version_detail(request, pk):
@@ -82,6 +151,15 @@ def version_detail(request, pk):
     )
 
 
+def version_verify(request, pk):
+    """Re-hash the stored text now; htmx swaps the result in, without JS it is a page."""
+    version = get_object_or_404(Version.objects.select_related("document__platform"), pk=pk)
+    context = {"version": version, "verified": version.verify(), "checked_at": timezone.now()}
+    if request.htmx:
+        return render(request, "provisions/_verify.html", context)
+    return render(request, "provisions/version_verify.html", context)
+
+
 def provision_detail(request, record_id):
     pk = parse_record_id(record_id, "P")
     if pk is None:
@@ -89,37 +167,120 @@ def provision_detail(request, record_id):
     provision = get_object_or_404(
         Provision.objects.select_related(
             "document__platform", "first_version", "last_version", "removed_in"
-        ).defer("first_version__text", "last_version__text", "removed_in__text"),
+        ).defer("search_vector", "first_version__text", "last_version__text", "removed_in__text"),
         pk=pk,
     )
-    history = (
+    history = list(
         provision.spans.select_related("version", "revision")
-        .defer("version__text")
+        .defer("version__text", "revision__text")
         .annotate(clause=Substr("version__text", F("start") + 1, F("end") - F("start")))
         .order_by("version__ordinal")
     )
-    history = list(history)
-    shown = history[-1]
+    shown = _shown_span(history, request.GET.get("version"))
     assignment = (
         Assignment.objects.select_related("clause_type", "runner_up")
         .filter(provision=provision)
         .first()
     )
-    similar = provision.similar.select_related("other__document__platform").order_by("rank")
-    coverage = clause_type_coverage(assignment.clause_type) if assignment else None
-    return render(
-        request,
-        "provisions/provision_detail.html",
-        {
-            "provision": provision,
-            "history": history,
-            "shown": shown,
-            "evidence": shown.version,
-            "assignment": assignment,
-            "similar": similar,
-            "coverage": coverage,
-            "revisions": provision.revisions.select_related("first_version").defer(
-                "first_version__text"
-            ),
-        },
+    similar = (
+        provision.similar.select_related("other__document__platform", "other__assignment")
+        .defer("other__search_vector")
+        .order_by("rank")
     )
+    applicable = applicable_regulations(provision)
+    context = {
+        "provision": provision,
+        "applicable": applicable,
+        "suggested": suggested_regulations(provision, applicable=applicable),
+        "history": history,
+        "shown": shown,
+        "pinned": "version" in request.GET,
+        "evidence": shown.version,
+        "assignment": assignment,
+        "similar": similar,
+        "coverage": clause_type_coverage(assignment.clause_type) if assignment else None,
+        "revisions": _revisions_with_diffs(provision),
+        "accessed": timezone.now(),
+        "permalink": request.build_absolute_uri(
+            f"{provision.get_absolute_url()}?version={shown.version_id}"
+        ),
+    }
+    return render(request, "provisions/provision_detail.html", context)
+
+
+def _shown_span(history, version_id):
+    """The span in the requested version (404 if it does not contain it), else the latest."""
+    if version_id is None:
+        return history[-1]
+    for span in history:
+        if str(span.version_id) == version_id:
+            return span
+    raise Http404("This provision is not in that version.")
+
+
+def _revisions_with_diffs(provision):
+    revisions = list(
+        provision.revisions.select_related("first_version").defer("first_version__text")
+    )
+    for before, after in zip(revisions, revisions[1:], strict=False):
+        after.pieces = diff_words(before.text, after.text)
+    return revisions
+
+
+def search(request):
+    q = request.GET.get("q", "").strip()[:300]
+    mode = "semantic" if request.GET.get("mode") == "semantic" else "text"
+    filters = {name: request.GET.get(name, "") for name in FACETS}
+    candidates = _filtered(Provision.objects.all(), filters)
+    page = facets = None
+    if q:
+        if mode == "semantic":
+            hits = semantic_search(q, provisions=candidates, limit=SEMANTIC_LIMIT)
+            matches = Provision.objects.filter(pk__in=[hit.pk for hit in hits])
+        else:
+            hits = candidates.search(q).select_related("document__platform", "assignment")
+            hits = hits.defer("search_vector")
+            matches = candidates.filter(search_vector=search_query(q))
+        page = Paginator(hits, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        for result in page:
+            result.excerpt = excerpt(result.text, getattr(result, "snippet", ""))
+        facets = _facets(matches)
+    context = {"q": q, "mode": mode, "filters": filters, "page": page, "facets": facets}
+    context["severities"] = Severity.choices
+    template = "provisions/search.html#results" if request.htmx else "provisions/search.html"
+    return render(request, template, context)
+
+
+FACETS = {
+    "platform": "document__platform__slug",
+    "clause_type": "assignment__clause_type__slug",
+    "severity": "assignment__severity",
+    "regulation": "assignment__clause_type__regulation_links__regulation__slug",
+}
+FACET_LABELS = {
+    "platform": "document__platform__name",
+    "clause_type": "assignment__clause_type__name",
+    "severity": "assignment__severity",
+    "regulation": "assignment__clause_type__regulation_links__regulation__short_name",
+}
+
+
+def _filtered(provisions, filters):
+    for name, value in filters.items():
+        if value:
+            provisions = provisions.filter(**{FACETS[name]: value})
+    return provisions.distinct() if filters.get("regulation") else provisions
+
+
+def _facets(matches):
+    """Per facet, the values among the matches with how many matching provisions each has."""
+    facets = {}
+    for name, path in FACETS.items():
+        rows = (
+            matches.exclude(**{f"{path}__isnull": True})
+            .values(path, FACET_LABELS[name])
+            .annotate(count=Count("pk", distinct=True))
+            .order_by("-count", path)[:FACET_SIZE]
+        )
+        facets[name] = [(r[path], r[FACET_LABELS[name]], r["count"]) for r in rows]
+    return facets

@@ -4,7 +4,9 @@
 curator would): the pages are tested against known facts, whatever the classifier thinks.
 """
 
+import csv
 import hashlib
+import io
 import json
 
 import pytest
@@ -94,10 +96,30 @@ def assign_by_words(types=TYPES) -> dict[str, ClauseType]:
                     text_hash=provision.text_hash,
                 )
                 break
+    link_similar()
     from comparisons.clustering import store_coverage
 
     store_coverage()
     return made
+
+
+def link_similar(per_provision: int = 3) -> None:
+    """Stored matches as the worker makes them: same type, other platforms, live provisions."""
+    from comparisons.models import SimilarProvision
+
+    live = list(
+        Assignment.objects.filter(provision__removed_in__isnull=True).values_list(
+            "provision_id", "clause_type_id", "provision__document__platform_id"
+        )
+    )
+    rows = []
+    for pk, type_id, platform_id in live:
+        others = [o for o, t, p in live if t == type_id and p != platform_id][:per_provision]
+        rows += [
+            SimilarProvision(provision_id=pk, other_id=o, similarity=0.8, rank=rank)
+            for rank, o in enumerate(others, 1)
+        ]
+    SimilarProvision.objects.bulk_create(rows)
 
 
 def build_world(folder, world=WORLD) -> dict[str, ClauseType]:
@@ -154,3 +176,109 @@ def test_full_text_search_ranks_and_highlights(world):
     }
     document = Document.objects.get(platform__slug="alpha")
     assert document.provisions.search("California").count() == 1
+
+
+def test_compare_page_shows_cells_and_silence(client, world):
+    html = client.get("/compare/?platforms=alpha,beta,gamma").content.decode()
+    assert "Never generate child sexual abuse material of any kind." in html
+    assert html.count("No provision found") == 2  # gamma: no CSAM clause; alpha: no age limit
+    assert "<strong>3</strong> clause types shown, of the 4 clause types defined" in html
+    assert "1 of them have no provision on any of these 3 platforms" in html
+    assert 'href="/compare/csv/?platforms=alpha,beta,gamma"' in html
+
+
+def test_compare_row_counts_match_the_database(client, world):
+    html = client.get("/compare/?platforms=alpha,beta,gamma,delta").content.decode()
+    for clause_type in ClauseType.objects.all():
+        having = Coverage.objects.filter(
+            clause_type=clause_type, platform__slug__in=["alpha", "beta", "gamma", "delta"]
+        ).count()
+        assert f'data-clause-type="{clause_type.slug}"' in html
+        assert f"{having} of 4 have it" in html
+
+
+def test_compare_checkbox_form_redirects_to_the_canonical_address(client, world):
+    response = client.get("/compare/?platforms=alpha&platforms=beta&only_differences=on")
+    assert response.status_code == 302
+    assert response["Location"] == "/compare/?platforms=alpha,beta&only_differences=1"
+
+
+def test_compare_htmx_renders_only_the_table_and_pushes_the_address(client, world):
+    response = client.get(
+        "/compare/?platforms=alpha&platforms=beta&platforms=gamma&platforms=delta"
+        "&only_differences=1",
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html and 'id="table"' in html
+    assert (
+        response["HX-Push-Url"] == "/compare/?platforms=alpha,beta,gamma,delta&only_differences=1"
+    )
+    assert 'data-clause-type="governing-law"' in html  # delta has none: a difference
+
+
+def test_compare_only_differences_and_filters_on_the_page(client, world):
+    html = client.get("/compare/?platforms=alpha,beta,gamma&only_differences=1").content.decode()
+    assert 'data-clause-type="governing-law"' not in html  # all three have it
+    assert 'data-clause-type="csam"' in html
+    html = client.get("/compare/?platforms=alpha,beta&category=Legal").content.decode()
+    assert 'data-clause-type="governing-law"' in html and 'data-clause-type="csam"' not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("platforms=alpha", "Pick at least 2 platforms"),
+        ("platforms=" + ",".join(f"p{i}" for i in range(9)), "Pick at most 8 platforms"),
+        ("platforms=nobody,nothing", "Unknown platform: nobody, nothing"),
+    ],
+)
+def test_compare_refuses_bad_selections(client, world, query, message):
+    response = client.get(f"/compare/?{query}")
+    assert response.status_code == 400 and message in response.content.decode()
+    assert client.get(f"/compare/csv/?{query}").status_code == 400
+
+
+def test_compare_page_without_a_selection_offers_the_picker(client, world):
+    response = client.get("/compare/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="platforms" value="delta"' in html and 'class="compare"' not in html
+
+
+def test_compare_csv_is_the_same_table(client, world):
+    response = client.get("/compare/csv/?platforms=alpha,gamma")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:5] == [
+        "category",
+        "clause type",
+        "Alpha: severity",
+        "Alpha: provisions",
+        "Alpha: verbatim text",
+    ]
+    by_type = {row[1]: row for row in rows[1:]}
+    assert set(by_type) == {"CSAM prohibition", "Governing law", "Minimum age"}
+    assert by_type["CSAM prohibition"][5:] == ["", "0", "no provision found"]
+    alpha_csam = Provision.objects.get(text__startswith="Never generate child")
+    assert by_type["CSAM prohibition"][2:5] == [
+        "critical",
+        "1",
+        f"{alpha_csam.record_id}: {alpha_csam.text}",
+    ]
+
+
+def test_clause_type_page_side_by_side_silent_and_counts(client, world):
+    html = client.get("/clause-types/csam/").content.decode()
+    assert "Provisions about csam prohibition." in html
+    assert "Never generate child sexual abuse material of any kind." in html
+    assert "Never create sexual content involving minors." in html
+    tracked = Provision.objects.values("document__platform").distinct().count()
+    having = Coverage.objects.filter(clause_type=world["csam"]).count()
+    assert f"<strong>{having} of {tracked}</strong> platforms tracked" in html
+    assert f"Silent platforms ({tracked - having} of {tracked})" in html
+    silent = html.split("Silent platforms")[1]
+    assert "Gamma" in silent and "Delta" in silent and "Alpha" not in silent
+    assert client.get("/clause-types/nothing/").status_code == 404
+    listing = client.get("/clause-types/").content.decode()
+    assert "CSAM prohibition" in listing and f"{having}/{tracked}" in listing

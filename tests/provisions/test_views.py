@@ -73,3 +73,113 @@ def test_pages_run_a_bounded_number_of_queries(client, imported, django_assert_m
     ]:
         with django_assert_max_num_queries(8):
             assert client.get(url).status_code == 200
+
+
+def test_provision_page_pins_a_version_and_404s_outside_it(client, imported):
+    provision = imported.provisions.get(text="Do not harass or bully people.")
+    first, second = imported.versions.order_by("ordinal")
+    html = client.get(f"{provision.get_absolute_url()}?version={first.pk}").content.decode()
+    assert "Shown as it stood in version 1" in html
+    assert (
+        '<blockquote class="verbatim" id="clause-text">Do not harass people.</blockquote>' in html
+    )
+    assert f"?version={first.pk}" in html  # the citation permalink is pinned to it
+    added = imported.provisions.get(text="Do not impersonate others.")
+    assert client.get(f"{added.get_absolute_url()}?version={first.pk}").status_code == 404
+    assert client.get(f"{added.get_absolute_url()}?version=abc").status_code == 404
+    html = client.get(added.get_absolute_url()).content.decode()
+    assert f"?version={second.pk}" in html and "Cite this provision" in html
+
+
+def test_provision_page_shows_the_word_diff_of_each_rewording(client, imported):
+    provision = imported.provisions.get(text="Do not harass or bully people.")
+    html = client.get(provision.get_absolute_url()).content.decode()
+    assert "Do not harass <ins>or bully </ins>people." in html
+
+
+def test_verify_rehashes_the_stored_text(client, imported):
+    version = imported.latest_version
+    page = client.get(f"/versions/{version.pk}/verify/")
+    assert page.status_code == 200 and "Hash verified" in page.content.decode()
+    fragment = client.get(f"/versions/{version.pk}/verify/", headers={"HX-Request": "true"})
+    html = fragment.content.decode()
+    assert "<html" not in html and "Hash verified" in html
+    assert client.get("/versions/999999/verify/").status_code == 404
+
+
+def test_document_diff_between_two_versions(client, imported):
+    first, second = imported.versions.order_by("ordinal")
+    url = f"{imported.get_absolute_url()}diff/?from={first.pk}&to={second.pk}"
+    html = client.get(url).content.decode()
+    assert "<strong>1</strong> provisions added" in html
+    assert "<strong>0</strong> provisions removed" in html
+    assert "<strong>1</strong> provisions reworded" in html
+    assert "Do not harass <ins>or bully </ins>people." in html
+    assert "Do not impersonate others." in html
+    # reversed order is the same diff; "to" alone compares with the version before
+    reverse = f"{imported.get_absolute_url()}diff/?from={second.pk}&to={first.pk}"
+    assert "Version 1 → version 2" in client.get(reverse).content.decode()
+    assert client.get(f"{imported.get_absolute_url()}diff/?to={second.pk}").status_code == 200
+    assert client.get(f"{imported.get_absolute_url()}diff/?to={first.pk}").status_code == 404
+    assert (
+        client.get(f"{imported.get_absolute_url()}diff/?from=0&to={second.pk}").status_code == 404
+    )
+
+
+def test_search_page_highlights_and_htmx_renders_only_results(client, imported):
+    html = client.get("/search/?q=harass").content.decode()
+    assert "<strong>1</strong> provision matches “harass”" in html
+    assert "<mark>harass</mark>" in html
+    response = client.get("/search/?q=harass", headers={"HX-Request": "true"})
+    fragment = response.content.decode()
+    assert "<html" not in fragment and 'id="results"' in fragment and "<mark>" in fragment
+    html = client.get("/search/?q=zebra").content.decode()
+    assert "No provision contains these words" in html
+
+
+def test_search_never_renders_stored_markup(client, tmp_path):
+    text = GOOD + "- Do not <script>alert(1)</script> inject scripts.\n"
+    import_sources([str(write_corpus(tmp_path, {"2025-01-01.md": text.encode()}))])
+    html = client.get("/search/?q=inject").content.decode()
+    assert "<script>alert(1)" not in html
+    # verbatim, even where ts_headline would drop the tag-like text
+    assert "Do not &lt;script&gt;alert(1)&lt;/script&gt; <mark>inject</mark> scripts." in html
+
+
+def test_excerpt_is_a_verbatim_window_around_the_match():
+    from provisions.search import MARK_START, MARK_STOP, excerpt
+
+    text = "Intro words. " * 40 + "You must not generate malware. " + "Closing words. " * 40
+    html = str(excerpt(text, f"must not generate {MARK_START}malware{MARK_STOP}", width=120))
+    assert html.startswith("… ") and html.endswith(" …")
+    inner = html[2:-2].replace("<mark>", "").replace("</mark>", "")
+    assert inner in text and "<mark>malware</mark>" in html
+    assert str(excerpt("Short & sweet.", f"{MARK_START}sweet{MARK_STOP}")) == (
+        "Short &amp; <mark>sweet</mark>."
+    )
+
+
+def test_search_count_matches_the_database(client, imported):
+    expected = Provision.objects.search("harass or impersonate").count()
+    html = client.get("/search/?q=harass+or+impersonate").content.decode()
+    assert expected == 2
+    assert f"<strong>{expected}</strong> provisions match “harass or impersonate”" in html
+
+
+def test_semantic_search_uses_stored_embeddings(client, imported, fake_encoder, settings):
+    from provisions.search import embed_query, semantic_search
+    from tests.comparisons.test_assignment import embed_platforms
+
+    embed_platforms(fake_encoder, ["acme"])
+    found = semantic_search("harass people", encoder=fake_encoder, limit=2)
+    assert found[0].text == "Do not harass or bully people."
+    assert found[0].similarity >= found[1].similarity
+    # The page reads the query's vector from the cache: the model is never loaded in tests.
+    settings.EMBEDDING_MODEL = fake_encoder.name
+    embed_query("harass people", encoder=fake_encoder)
+    calls = len(fake_encoder.calls)
+    html = client.get("/search/?q=harass+people&mode=semantic").content.decode()
+    assert "closest in meaning to “harass people”" in html
+    assert "Do not harass or bully people." in html and "similarity" in html
+    embed_query("harass people", encoder=fake_encoder)
+    assert len(fake_encoder.calls) == calls  # cached

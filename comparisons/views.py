@@ -1,0 +1,133 @@
+import csv
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from comparisons.compare import MAX_PLATFORMS, MIN_PLATFORMS, best_assignments, compare_table
+from comparisons.models import ClauseType, Severity
+from comparisons.queries import clause_type_coverage
+from provisions.models import Platform
+from regulations.models import ClauseTypeLink, Regulation
+
+FILTERS = ("category", "severity", "regulation")
+
+
+def clause_type_list(request):
+    types = ClauseType.objects.annotate(
+        platform_count=Count("coverage", distinct=True),
+    ).order_by("category", "name")
+    tracked = Platform.objects.filter(documents__versions__isnull=False).distinct().count()
+    return render(request, "comparisons/clausetype_list.html", {"types": types, "tracked": tracked})
+
+
+def clause_type_detail(request, slug):
+    clause_type = get_object_or_404(ClauseType.objects.select_related("merged_into"), slug=slug)
+    coverage = clause_type_coverage(clause_type)
+    cells = best_assignments(coverage.having, [clause_type.pk])
+    side_by_side = [
+        cells[(clause_type.pk, p.pk)] for p in coverage.having if (clause_type.pk, p.pk) in cells
+    ]
+    links = ClauseTypeLink.objects.filter(clause_type=clause_type).select_related("regulation")
+    context = {
+        "clause_type": clause_type,
+        "coverage": coverage,
+        "cells": side_by_side,
+        "links": links,
+    }
+    return render(request, "comparisons/clausetype_detail.html", context)
+
+
+def _selection(request) -> list[str]:
+    """Platform slugs from ``?platforms=a,b`` or from checkboxes (``?platforms=a&platforms=b``)."""
+    values = request.GET.getlist("platforms")
+    return list(dict.fromkeys(s.strip() for v in values for s in v.split(",") if s.strip()))
+
+
+def _options(request) -> dict:
+    options = {name: request.GET.get(name, "").strip() for name in FILTERS}
+    options["only_differences"] = request.GET.get("only_differences") in {"1", "on", "true"}
+    return options
+
+
+def _query(slugs, options) -> str:
+    """The canonical query string: what the address bar shows and the CSV link uses."""
+    params = {"platforms": ",".join(slugs)}
+    params.update({k: v for k, v in options.items() if v and k != "only_differences"})
+    if options["only_differences"]:
+        params["only_differences"] = "1"
+    return urlencode(params, safe=",")
+
+
+def _table_or_error(slugs, options):
+    if len(slugs) < MIN_PLATFORMS:
+        return None, f"Pick at least {MIN_PLATFORMS} platforms to compare."
+    if len(slugs) > MAX_PLATFORMS:
+        return None, f"Pick at most {MAX_PLATFORMS} platforms (you picked {len(slugs)})."
+    table = compare_table(platforms=slugs, **options)
+    if len(table.platforms) < MIN_PLATFORMS:
+        return None, f"Unknown platform: {', '.join(table.unknown)}."
+    return table, None
+
+
+def compare(request):
+    slugs, options = _selection(request), _options(request)
+    query = _query(slugs, options)
+    if not request.htmx and len(request.GET.getlist("platforms")) > 1:
+        return redirect(f"{reverse('comparisons:compare')}?{query}")  # the no-JS form
+    table, error = _table_or_error(slugs, options)
+    context = {
+        "table": table,
+        "error": error,
+        "selected": slugs,
+        "options": options,
+        "query": query,
+        "platforms": Platform.objects.filter(documents__versions__isnull=False).distinct(),
+        "categories": ClauseType.objects.values_list("category", flat=True)
+        .distinct()
+        .order_by("category"),
+        "severities": Severity.choices,
+        "regulations": Regulation.objects.filter(Q(clause_type_links__isnull=False))
+        .distinct()
+        .only("slug", "short_name", "jurisdiction"),
+    }
+    if request.htmx:
+        response = render(request, "comparisons/compare.html#table", context)
+        response["HX-Push-Url"] = f"{reverse('comparisons:compare')}?{query}"
+        return response
+    return render(
+        request, "comparisons/compare.html", context, status=400 if error and slugs else 200
+    )
+
+
+def compare_csv(request):
+    slugs, options = _selection(request), _options(request)
+    table, error = _table_or_error(slugs, options)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="atlas-compare.csv"'
+    writer = csv.writer(response)
+    header = ["category", "clause type"]
+    for platform in table.platforms:
+        header += [
+            f"{platform.name}: severity",
+            f"{platform.name}: provisions",
+            f"{platform.name}: verbatim text",
+        ]
+    writer.writerow(header)
+    for group in table.groups:
+        for row in group.rows:
+            line = [group.category, row.clause_type.name]
+            for cell in row.cells:
+                if cell is None:
+                    line += ["", "0", "no provision found"]
+                    continue
+                texts = [f"{a.provision.record_id}: {a.provision.text}" for a in cell.assignments]
+                if cell.more:
+                    texts.append(f"(and {cell.more} more)")
+                line += [cell.severity, str(cell.total), "\n".join(texts)]
+            writer.writerow(line)
+    return response
