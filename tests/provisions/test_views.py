@@ -183,3 +183,86 @@ def test_semantic_search_uses_stored_embeddings(client, imported, fake_encoder, 
     assert "Do not harass or bully people." in html and "similarity" in html
     embed_query("harass people", encoder=fake_encoder)
     assert len(fake_encoder.calls) == calls  # cached
+
+
+PHRASES = [
+    "do not generate child sexual abuse material",
+    "these terms follow the laws of California",
+    "users must be 18 or older",
+    "do not write malware",
+]
+
+
+def sized_policy(count: int, *, later: bool = False) -> str:
+    """A policy of ``count`` provisions; the later version rewords one, drops one, adds one."""
+    rules = [f"- Rule {i}: {PHRASES[i % 4]} (clause {i})." for i in range(count)]
+    if later:
+        rules[0] = rules[0].replace("Rule 0:", "Rule 0, reworded:")
+        del rules[1]
+        rules.append(f"- Rule {count}: {PHRASES[count % 4]} (clause {count}, new).")
+    return "# Policy\n\n## Part one\n\n" + "\n".join(rules) + "\n"
+
+
+@pytest.fixture
+def two_sizes(tmp_path):
+    from tests.comparisons.test_views import build_world
+
+    world = {}
+    for size in (10, 200):
+        for n in (1, 2, 3):
+            world[f"size{size}-{n}"] = {
+                "2025-01-01": sized_policy(size),
+                "2025-02-01": sized_policy(size, later=True),
+            }
+    build_world(tmp_path, world)
+
+
+def size_pages(size: int) -> list[str]:
+    from provisions.models import Document
+
+    document = Document.objects.get(platform__slug=f"size{size}-1")
+    first, second = document.versions.order_by("ordinal")
+    provision = document.provisions.order_by("id").first()
+    platforms = ",".join(f"size{size}-{n}" for n in (1, 2, 3))
+    return [
+        document.platform.get_absolute_url(),
+        document.get_absolute_url(),
+        f"{document.get_absolute_url()}?group=type",
+        f"{document.get_absolute_url()}diff/?from={first.pk}&to={second.pk}",
+        second.get_absolute_url(),
+        f"/versions/{second.pk}/verify/",
+        provision.get_absolute_url(),
+        f"{provision.get_absolute_url()}?version={first.pk}",
+        f"/compare/?platforms={platforms}",
+        f"/compare/?platforms={platforms}&only_differences=1&severity=critical",
+        f"/compare/csv/?platforms={platforms}",
+        f"/search/?q=rule&platform=size{size}-1",
+        f"/search/?q=malware&platform=size{size}-1&page=2",
+    ]
+
+
+MAX_QUERIES = 12
+
+
+def test_pages_run_the_same_bounded_number_of_queries_at_10_and_200_provisions(
+    client, two_sizes, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for url in ["/", "/platforms/", "/clause-types/", "/clause-types/csam/", "/search/?q=rule"]:
+        with django_assert_max_num_queries(MAX_QUERIES):
+            assert client.get(url).status_code == 200
+    counts = {}
+    for size in (10, 200):
+        for index, url in enumerate(size_pages(size)):
+            with (
+                django_assert_max_num_queries(MAX_QUERIES),
+                CaptureQueriesContext(connection) as queries,
+            ):
+                response = client.get(url)
+            assert response.status_code == 200, url
+            counts.setdefault(index, []).append(len(queries))
+    print("queries per page at 10 and 200 provisions:", counts)
+    assert all(small == large for small, large in counts.values()), counts
+    assert Provision.objects.filter(document__platform__slug="size200-1").count() == 201
