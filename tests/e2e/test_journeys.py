@@ -38,6 +38,9 @@ def test_open_a_provision_from_search(live_server, page, shoot, world):
     expect(page.locator(".result-count")).to_contain_text("match “child abuse”")
     expect(page).to_have_url(re.compile(r"q=child(\+|%20)abuse"))
     expect(page.locator(".result mark").first).to_have_text(re.compile("child", re.I))
+    # swapped in place, not nested: the results take the width beside the filters
+    assert page.locator("#results").count() == 1
+    assert page.locator("section.results").bounding_box()["width"] > 600
     shoot("search-results")
     page.locator(".result", has_text="Never generate").locator(".result-head a").click()
     expect(page.locator("h1")).to_contain_text("P-")
@@ -59,6 +62,8 @@ def test_compare_three_platforms_add_a_fourth_filter_and_export(live_server, pag
     page.get_by_label("Delta").check()
     expect(headers).to_have_text(["Clause type", "Alpha", "Beta", "Delta", "Gamma"])
     expect(page).to_have_url(re.compile(r"platforms=alpha,beta,delta,gamma$"))
+    expect(page.locator(".table-bar")).to_contain_text("Comparing 4 platforms.")
+    assert page.locator("#table").count() == 1
     expect(page.locator('tr[data-clause-type="malware"]')).to_be_visible()
     shoot("compare-four")
     # expand a cell: the verbatim clause
