@@ -36,6 +36,15 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
 
 
+def env_rate(name: str, default: str) -> str:
+    """A throttle rate such as ``120/min`` (requests per sec, min, hour or day)."""
+    value = (os.environ.get(name) or default).strip()
+    count, _, period = value.partition("/")
+    if not count.isdigit() or period[:1] not in ("s", "m", "h", "d"):
+        raise ImproperlyConfigured(f"{name} must look like 120/min, got {value!r}")
+    return value
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     value = os.environ.get(name)
     if value is None:
@@ -204,4 +213,43 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# REST API under /api/v1/ (README.md, "API"). Reads are public and throttled per client (by IP
+# for anonymous clients, by account for token holders); writes need a token.
+INSTALLED_APPS += ["rest_framework.authtoken"]
+API_THROTTLE_ANON = env_rate("API_THROTTLE_ANON", "120/min")
+API_THROTTLE_USER = env_rate("API_THROTTLE_USER", "600/min")
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "atlas.schema.AtlasAutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "atlas.api.StrictOrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "atlas.api.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["atlas.api.AnonThrottle", "atlas.api.UserThrottle"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "atlas.api.ContentNegotiation",
+    "EXCEPTION_HANDLER": "atlas.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Atlas API",
+    "DESCRIPTION": "Clause-by-clause records of AI platform policies, with citation records.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The interactive docs load only local static files (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"RegulationKindEnum": "regulations.models.Kind"},
 }

@@ -1,0 +1,160 @@
+"""What every Atlas API endpoint shares: pagination, ordering, throttles, errors, caching.
+
+The apps' ``api.py`` modules hold their serializers and viewsets; the router is in
+``atlas/urls.py``. Every error is JSON of one shape (``ErrorSerializer``), and a malformed
+query parameter is a 400 naming it, never a silent default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from rest_framework import exceptions, filters, negotiation, pagination, serializers, throttling
+from rest_framework.response import Response
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        for name, ceiling in (("page", None), ("page_size", self.max_page_size)):
+            value = request.query_params.get(name)
+            if value is None or (name == "page" and value in self.last_page_strings):
+                continue
+            if not value.isdigit() or int(value) < 1 or (ceiling and int(value) > ceiling):
+                limit = f" and at most {ceiling}" if ceiling else ""
+                raise exceptions.ValidationError({name: [f"Must be an integer ≥ 1{limit}."]})
+        return super().paginate_queryset(queryset, request, view)
+
+
+class StrictOrderingFilter(filters.OrderingFilter):
+    """``?ordering=`` with an unknown field is a 400 naming it (DRF would ignore it)."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [f.strip() for f in params.split(",") if f.strip()]
+            valid = {
+                name for name, _label in self.get_valid_fields(queryset, view, {"request": request})
+            }
+            unknown = [f for f in fields if f.lstrip("-") not in valid]
+            if unknown or not fields:
+                raise exceptions.ValidationError(
+                    {
+                        self.ordering_param: [
+                            f"Unknown field(s): {', '.join(unknown) or params}; "
+                            f"use {', '.join(sorted(valid))}."
+                        ]
+                    }
+                )
+        return super().get_ordering(request, queryset, view)
+
+
+class AnonThrottle(throttling.AnonRateThrottle):
+    """Per client address; the rate is read per request, so settings changes apply at once."""
+
+    def get_rate(self):
+        return settings.API_THROTTLE_ANON
+
+
+class UserThrottle(throttling.UserRateThrottle):
+    def get_rate(self):
+        return settings.API_THROTTLE_USER
+
+
+class ErrorSerializer(serializers.Serializer):
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    parameters = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="For 400: each malformed parameter or body field, with what is wrong",
+    )
+
+
+def exception_handler(exc, context):
+    # Imported here: DRF's views module imports this one (throttles) while it loads.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"body": exc.detail}
+        parameters = {
+            name: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+            for name, messages in detail.items()
+        }
+        response.data = {
+            "status": response.status_code,
+            "detail": f"Invalid parameter(s): {', '.join(parameters)}.",
+            "parameters": parameters,
+        }
+    else:
+        data = response.data if isinstance(response.data, dict) else {}
+        response.data = {
+            "status": response.status_code,
+            "detail": str(data.get("detail", exc)),
+        }
+    return response
+
+
+class SparseFieldsMixin:
+    """``?fields=a,b`` keeps only those top-level fields of the response objects."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        raw = request.query_params.get("fields") if request is not None else None
+        if not raw:
+            return
+        wanted = {name.strip() for name in raw.split(",") if name.strip()}
+        unknown = wanted - set(self.fields)
+        if unknown or not wanted:
+            raise exceptions.ValidationError(
+                {"fields": [f"Unknown field(s): {', '.join(sorted(unknown)) or raw}."]}
+            )
+        for name in set(self.fields) - wanted:
+            self.fields.pop(name)
+
+
+def conditional_response(request, data, *, last_modified) -> Response:
+    """A Response with ETag (of the content) and Last-Modified; 304 when the client has it."""
+    media = getattr(request, "accepted_media_type", "") or ""
+    digest = hashlib.sha256(
+        (json.dumps(data, sort_keys=True, default=str) + media).encode()
+    ).hexdigest()
+    etag = f'"{digest[:32]}"'
+    timestamp = int(last_modified.timestamp()) if last_modified else None
+    response = Response(data)
+    response["ETag"] = etag
+    if timestamp is not None:
+        response["Last-Modified"] = http_date(timestamp)
+    return get_conditional_response(request, etag=etag, last_modified=timestamp, response=response)
+
+
+class ContentNegotiation(negotiation.DefaultContentNegotiation):
+    """An unknown ``?format=`` is a 400 naming the parameter (DRF answers 404)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except Http404:
+            formats = ", ".join(r.format for r in renderers if r.format != "api")
+            raise exceptions.ValidationError(
+                {self.settings.URL_FORMAT_OVERRIDE: [f"Unknown format; use one of: {formats}."]}
+            ) from None
+
+
+def not_found(request, path=""):
+    """Any other path under /api/: a JSON 404, like unknown records."""
+    return JsonResponse(
+        {"status": 404, "detail": f"No API endpoint at {request.path}."}, status=404
+    )

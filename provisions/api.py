@@ -1,0 +1,667 @@
+"""API viewsets for platforms, documents, versions, provisions, changes, search and imports.
+
+Thin adapters: the querysets are the models' own, citations come from ``provisions.citations``,
+search from ``Provision.objects.search`` and ``provisions.search.semantic_search``, imports from
+the ``provisions.import_sources`` task. Lists select everything they show in a fixed number of
+queries whatever the page size.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
+from django_filters import rest_framework as df
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import (
+    exceptions,
+    mixins,
+    permissions,
+    renderers,
+    serializers,
+    status,
+    viewsets,
+)
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from atlas.api import conditional_response
+from comparisons import classify
+from comparisons.models import SimilarProvision
+from provisions import citations, tasks
+from provisions.models import (
+    Capture,
+    ChangeKind,
+    Document,
+    Platform,
+    Provision,
+    Revision,
+    Span,
+    Version,
+    format_record_id,
+    parse_record_id,
+    sha256_text,
+)
+from provisions.search import highlight, semantic_search
+from provisions.serializers import (
+    ChangeSerializer,
+    DocumentSerializer,
+    PlatformDetailSerializer,
+    PlatformSerializer,
+    ProvisionDetailSerializer,
+    ProvisionSerializer,
+    VersionDetailSerializer,
+    VersionSerializer,
+    assignment_of,
+)
+from regulations.queries import applicable_regulations
+
+# -- citation formats ----------------------------------------------------------------------
+
+
+class CSLJSONRenderer(renderers.JSONRenderer):
+    media_type = "application/vnd.citationstyles.csl+json"
+    format = "csl-json"
+
+
+class TextBodyRenderer(renderers.BaseRenderer):
+    """Renders a body the view has already formatted (BibTeX, RIS, plain text)."""
+
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data.encode("utf-8") if isinstance(data, str) else json.dumps(data).encode()
+
+
+class BibTeXRenderer(TextBodyRenderer):
+    media_type = "application/x-bibtex"
+    format = "bibtex"
+
+
+class RISRenderer(TextBodyRenderer):
+    media_type = "application/x-research-info-systems"
+    format = "ris"
+
+
+class PlainTextRenderer(TextBodyRenderer):
+    media_type = "text/plain"
+    format = "text"
+
+
+CITATION_RENDERERS = [
+    renderers.JSONRenderer,
+    CSLJSONRenderer,
+    BibTeXRenderer,
+    RISRenderer,
+    PlainTextRenderer,
+    renderers.BrowsableAPIRenderer,
+]
+
+
+class VerifySerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    recorded_sha256 = serializers.CharField()
+    computed_sha256 = serializers.CharField(help_text="sha256 of the stored text, computed now")
+    match = serializers.BooleanField()
+    byte_size = serializers.IntegerField()
+    computed_byte_size = serializers.IntegerField()
+    verified_at = serializers.DateTimeField()
+
+
+class CitationSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["provision", "document", "version"])
+    record_id = serializers.CharField()
+    title = serializers.CharField()
+    platform = serializers.CharField()
+    document = serializers.CharField()
+    document_record_id = serializers.CharField()
+    version_id = serializers.IntegerField()
+    captured_at = serializers.DateTimeField()
+    origin = serializers.CharField()
+    origin_name = serializers.CharField()
+    origin_ref = serializers.CharField()
+    commit = serializers.CharField(allow_blank=True)
+    source_url = serializers.CharField(allow_blank=True)
+    version_sha256 = serializers.CharField()
+    text_sha256 = serializers.CharField(allow_null=True)
+    permalink = serializers.URLField()
+    accessed = serializers.DateField()
+    publisher = serializers.CharField()
+
+
+CITATION_SCHEMA = {
+    "parameters": [
+        OpenApiParameter(
+            "format",
+            OpenApiTypes.STR,
+            enum=list(citations.FORMATS),
+            description="Citation format (json by default)",
+        )
+    ],
+    "responses": {
+        (200, "application/json"): CitationSerializer,
+        (200, "application/vnd.citationstyles.csl+json"): OpenApiTypes.ANY,
+        (200, "application/x-bibtex"): OpenApiTypes.STR,
+        (200, "application/x-research-info-systems"): OpenApiTypes.STR,
+        (200, "text/plain"): OpenApiTypes.STR,
+    },
+}
+
+
+def first_capture(version: Version) -> Capture | None:
+    return version.captures.order_by("captured_at", "id").first()
+
+
+def build_citation(
+    request, *, kind, record_id, title, version, provision=None, span=None
+) -> citations.Citation:
+    """The citation of a version, or of a provision's exact span in it (``span``)."""
+    capture = first_capture(version)
+    document = version.document
+    if provision is not None:
+        # The provision page pinned to this version (the page honours ?version=).
+        permalink = f"{provision.get_absolute_url()}?version={version.pk}"
+    else:
+        permalink = version.get_absolute_url()
+    return citations.Citation(
+        kind=kind,
+        record_id=record_id,
+        title=title,
+        platform=document.platform.name,
+        document=document.name,
+        document_record_id=document.record_id,
+        version_id=version.pk,
+        captured_at=version.captured_at,
+        origin=version.origin,
+        origin_ref=version.origin_ref,
+        commit=capture.commit if capture else "",
+        source_url=version.source_url,
+        version_sha256=version.sha256,
+        text_sha256=sha256_text(version.text[span.start : span.end]) if span else None,
+        permalink=request.build_absolute_uri(permalink),
+        accessed=timezone.localdate(),
+    )
+
+
+class CitationMixin:
+    """Citation actions answer in the negotiated format; their errors are always JSON."""
+
+    def cite(self, request, citation: citations.Citation):
+        fmt = request.accepted_renderer.format
+        render = citations.RENDER.get(fmt, citations.as_json)
+        return conditional_response(request, render(citation), last_modified=citation.captured_at)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        renderer = getattr(request, "accepted_renderer", None)
+        if response.status_code >= 400 and isinstance(renderer, TextBodyRenderer | CSLJSONRenderer):
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+def get_by_record_id(queryset, prefix: str, value: str):
+    pk = parse_record_id(value, prefix)
+    if pk is None:
+        raise exceptions.NotFound(f"Record IDs look like {format_record_id(prefix, 123)}.")
+    try:
+        return queryset.get(pk=pk)
+    except queryset.model.DoesNotExist:
+        raise exceptions.NotFound(f"No record {format_record_id(prefix, pk)}.") from None
+
+
+# -- filters -------------------------------------------------------------------------------
+
+
+class RecordIdFilter(df.CharFilter):
+    """``D-000123`` / ``P-000123``; anything else is a 400 naming the parameter."""
+
+    def __init__(self, *args, prefix: str, **kwargs):
+        self.prefix = prefix
+        super().__init__(*args, **kwargs)
+        self.extra["validators"] = [forms.RegexField(regex=rf"^{prefix}-\d{{6,}}$").validators[0]]
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{self.field_name: parse_record_id(value, self.prefix)})
+
+
+class DocumentFilter(df.FilterSet):
+    platform = df.CharFilter(field_name="platform__slug", help_text="Platform slug")
+
+    class Meta:
+        model = Document
+        fields = ["platform", "slug"]
+
+
+class VersionFilter(df.FilterSet):
+    document = RecordIdFilter(field_name="document_id", prefix="D", help_text="D-000123")
+    platform = df.CharFilter(field_name="document__platform__slug", help_text="Platform slug")
+    change_kind = df.MultipleChoiceFilter(choices=Version._meta.get_field("change_kind").choices)
+    captured_after = df.IsoDateTimeFilter(field_name="captured_at", lookup_expr="gte")
+    captured_before = df.IsoDateTimeFilter(field_name="captured_at", lookup_expr="lt")
+
+    class Meta:
+        model = Version
+        fields = ["document", "platform", "change_kind", "captured_after", "captured_before"]
+
+
+class ProvisionFilter(df.FilterSet):
+    document = RecordIdFilter(field_name="document_id", prefix="D", help_text="D-000123")
+    platform = df.CharFilter(field_name="document__platform__slug", help_text="Platform slug")
+    clause_type = df.CharFilter(field_name="assignment__clause_type__slug")
+    severity = df.ChoiceFilter(
+        field_name="assignment__severity",
+        choices=[("critical", "critical"), ("high", "high"), ("medium", "medium"), ("low", "low")],
+    )
+    confidence = df.ChoiceFilter(
+        field_name="assignment__confidence",
+        choices=[("high", "high"), ("medium", "medium"), ("low", "low")],
+    )
+    live = df.BooleanFilter(field_name="removed_in", lookup_expr="isnull", help_text="Not removed")
+
+    class Meta:
+        model = Provision
+        fields = ["document", "platform", "clause_type", "severity", "confidence", "live", "kind"]
+
+
+# -- viewsets ------------------------------------------------------------------------------
+
+
+class PlatformViewSet(viewsets.ReadOnlyModelViewSet):
+    """Platforms with at least one stored document version, by slug."""
+
+    lookup_field = "slug"
+    lookup_value_regex = "[^/]+"
+    ordering_fields = ["name", "slug", "document_count"]
+    ordering = ["name"]
+    filterset_fields = ["slug"]
+
+    def get_queryset(self):
+        return Platform.objects.annotate(
+            document_count=Count(
+                "documents", filter=Q(documents__latest_version__isnull=False), distinct=True
+            )
+        ).filter(document_count__gt=0)
+
+    def get_serializer_class(self):
+        return PlatformDetailSerializer if self.action == "retrieve" else PlatformSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        platform = self.get_object()
+        data = self.get_serializer(platform).data
+        return conditional_response(request, data, last_modified=platform.updated_at)
+
+    @extend_schema(responses=DocumentSerializer)
+    @action(detail=True, url_path=r"documents/(?P<document_slug>[^/]+)")
+    def document(self, request, slug=None, document_slug=None):
+        """A document by platform slug and document slug."""
+        try:
+            document = DocumentViewSet.queryset_for_detail().get(
+                platform__slug=slug, slug=document_slug
+            )
+        except Document.DoesNotExist:
+            raise exceptions.NotFound(f"No document {document_slug!r} of {slug!r}.") from None
+        data = DocumentSerializer(document, context=self.get_serializer_context()).data
+        return conditional_response(request, data, last_modified=document.updated_at)
+
+
+class DocumentViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
+    """Documents (usage policy, terms...) by record ID ``D-000123``."""
+
+    serializer_class = DocumentSerializer
+    lookup_value_regex = "[^/]+"
+    filterset_class = DocumentFilter
+    ordering_fields = ["name", "slug", "version_count", "live_provision_count"]
+    ordering = ["platform__name", "name"]
+
+    @staticmethod
+    def queryset_for_detail():
+        return Document.objects.with_counts().select_related("platform")
+
+    def get_queryset(self):
+        return self.queryset_for_detail().filter(latest_version__isnull=False)
+
+    def get_object(self):
+        return get_by_record_id(self.get_queryset(), "D", self.kwargs["pk"])
+
+    def retrieve(self, request, *args, **kwargs):
+        document = self.get_object()
+        data = self.get_serializer(document).data
+        return conditional_response(request, data, last_modified=document.updated_at)
+
+    @extend_schema(summary="Citation record of the document's latest version", **CITATION_SCHEMA)
+    @action(detail=True, renderer_classes=CITATION_RENDERERS)
+    def citation(self, request, pk=None):
+        document = self.get_object()
+        version = Version.objects.select_related("document__platform").get(
+            pk=document.latest_version_id
+        )
+        title = f"{document.platform.name}, {document.name}"
+        return self.cite(
+            request,
+            build_citation(
+                request, kind="document", record_id=document.record_id, title=title, version=version
+            ),
+        )
+
+
+class VersionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
+    """Stored versions: the exact text of a document at a capture time, with its sha256."""
+
+    lookup_value_regex = "[^/]+"
+    filterset_class = VersionFilter
+    ordering_fields = ["captured_at", "ordinal", "byte_size"]
+    ordering = ["document_id", "ordinal"]
+
+    def get_queryset(self):
+        versions = Version.objects.select_related("document__platform")
+        if self.action == "list":
+            return versions.defer("text")
+        return versions.prefetch_related(
+            Prefetch("captures", queryset=Capture.objects.order_by("captured_at", "id"))
+        )
+
+    def get_serializer_class(self):
+        return VersionSerializer if self.action == "list" else VersionDetailSerializer
+
+    def get_object(self):
+        value = self.kwargs["pk"]
+        if not value.isdigit():
+            raise exceptions.NotFound("Version IDs are integers.")
+        try:
+            return self.get_queryset().get(pk=int(value))
+        except Version.DoesNotExist:
+            raise exceptions.NotFound(f"No version {value}.") from None
+
+    def retrieve(self, request, *args, **kwargs):
+        version = self.get_object()
+        data = self.get_serializer(version).data
+        return conditional_response(request, data, last_modified=version.updated_at)
+
+    @extend_schema(summary="Citation record of this version", **CITATION_SCHEMA)
+    @action(detail=True, renderer_classes=CITATION_RENDERERS)
+    def citation(self, request, pk=None):
+        version = self.get_object()
+        document = version.document
+        captured = f"{version.captured_at:%Y-%m-%d}"
+        title = f"{document.platform.name}, {document.name}, version of {captured}"
+        return self.cite(
+            request,
+            build_citation(
+                request, kind="version", record_id=document.record_id, title=title, version=version
+            ),
+        )
+
+    @extend_schema(responses=VerifySerializer)
+    @action(detail=True)
+    def verify(self, request, pk=None):
+        """Re-hash the stored text now and compare it with the recorded sha256."""
+        version = self.get_object()
+        computed = sha256_text(version.text)
+        return Response(
+            {
+                "version": version.pk,
+                "recorded_sha256": version.sha256,
+                "computed_sha256": computed,
+                "match": computed == version.sha256,
+                "byte_size": version.byte_size,
+                "computed_byte_size": len(version.text.encode("utf-8")),
+                "verified_at": timezone.now(),
+            }
+        )
+
+
+class ApplicableRegulationSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="regulation.slug")
+    short_name = serializers.CharField(source="regulation.short_name")
+    jurisdiction = serializers.CharField(source="regulation.jurisdiction")
+    status = serializers.CharField(source="regulation.status")
+    article = serializers.CharField(allow_blank=True)
+    rationale = serializers.CharField()
+    basis = serializers.CharField(help_text="'clause type <name>' if inherited, or 'curator'")
+
+
+class ProvisionRecordSerializer(ProvisionDetailSerializer):
+    regulations = ApplicableRegulationSerializer(
+        many=True, read_only=True, source="applicable_regulations"
+    )
+
+    class Meta(ProvisionDetailSerializer.Meta):
+        fields = [*ProvisionDetailSerializer.Meta.fields, "regulations"]
+
+
+class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
+    """Provisions (verbatim clauses) by record ID ``P-000123``, with clause type and history."""
+
+    lookup_value_regex = "[^/]+"
+    filterset_class = ProvisionFilter
+    ordering_fields = ["id", "score", "revision_count"]
+    ordering = ["id"]
+
+    def get_queryset(self):
+        provisions = (
+            Provision.objects.select_related(
+                "document__platform", "assignment__clause_type", "assignment__runner_up"
+            )
+            .defer("search_vector")
+            .annotate(score=F("assignment__score"))
+        )
+        if self.action == "list":
+            return provisions
+        return provisions.prefetch_related(
+            Prefetch(
+                "spans",
+                queryset=Span.objects.select_related("version", "revision")
+                .defer("version__text")
+                .order_by("version__ordinal"),
+                to_attr="history_spans",
+            ),
+            Prefetch("revisions", queryset=Revision.objects.order_by("number")),
+            Prefetch(
+                "similar",
+                queryset=SimilarProvision.objects.select_related("other__document__platform")
+                .defer("other__search_vector")
+                .order_by("rank"),
+            ),
+        )
+
+    def get_serializer_class(self):
+        return ProvisionSerializer if self.action == "list" else ProvisionRecordSerializer
+
+    def get_object(self):
+        return get_by_record_id(self.get_queryset(), "P", self.kwargs["pk"])
+
+    def retrieve(self, request, *args, **kwargs):
+        provision = self.get_object()
+        provision.applicable_regulations = applicable_regulations(provision)
+        data = self.get_serializer(provision).data
+        assignment = assignment_of(provision)
+        changed = max(provision.updated_at, *([assignment.updated_at] if assignment else []))
+        return conditional_response(request, data, last_modified=changed)
+
+    @extend_schema(
+        summary="Citation record of the provision, pinned to one version",
+        parameters=[
+            *CITATION_SCHEMA["parameters"],
+            OpenApiParameter(
+                "version",
+                OpenApiTypes.INT,
+                description="A version the provision appears in (default: the latest one)",
+            ),
+        ],
+        responses=CITATION_SCHEMA["responses"],
+    )
+    @action(detail=True, renderer_classes=CITATION_RENDERERS)
+    def citation(self, request, pk=None):
+        provision = get_by_record_id(
+            Provision.objects.select_related("document__platform").defer("search_vector"), "P", pk
+        )
+        version_id = request.query_params.get("version", str(provision.last_version_id))
+        if not version_id.isdigit():
+            raise exceptions.ValidationError({"version": ["Must be a version ID (an integer)."]})
+        span = (
+            Span.objects.select_related("version__document__platform")
+            .filter(provision=provision, version_id=int(version_id))
+            .first()
+        )
+        if span is None:
+            raise exceptions.ValidationError(
+                {"version": [f"{provision.record_id} does not appear in version {version_id}."]}
+            )
+        title = citations.provision_title(
+            platform=provision.document.platform.name,
+            document=provision.document.name,
+            record_id=provision.record_id,
+            heading=span.heading_path,
+        )
+        return self.cite(
+            request,
+            build_citation(
+                request,
+                kind="provision",
+                record_id=provision.record_id,
+                title=title,
+                version=span.version,
+                provision=provision,
+                span=span,
+            ),
+        )
+
+
+class ChangeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Versions after the first, newest first: what changed, and how much.
+
+    Without ``change_kind`` only substantive and wording changes are listed: link, markup,
+    page-furniture and technical re-extractions are not policy changes (ask for them by name).
+    """
+
+    serializer_class = ChangeSerializer
+    filterset_class = VersionFilter
+    ordering_fields = ["captured_at"]
+    ordering = ["-captured_at", "-id"]
+
+    def get_queryset(self):
+        previous = Version.objects.filter(
+            document=OuterRef("document"), ordinal=OuterRef("ordinal") - 1
+        ).values("pk")[:1]
+        changes = (
+            Version.objects.filter(ordinal__gt=1)
+            .select_related("document__platform")
+            .defer("text")
+            .annotate(previous_version=Subquery(previous))
+        )
+        if "change_kind" not in self.request.query_params:
+            changes = changes.filter(change_kind__in=[ChangeKind.SUBSTANTIVE, ChangeKind.WORDING])
+        return changes
+
+
+class SearchResultSerializer(ProvisionSerializer):
+    rank = serializers.FloatField(read_only=True, allow_null=True, help_text="Full text only")
+    similarity = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Semantic only: cosine, 1 = same meaning"
+    )
+    snippet_html = serializers.SerializerMethodField(
+        help_text="Full text only: escaped HTML with <mark> around matches"
+    )
+
+    class Meta(ProvisionSerializer.Meta):
+        fields = [*ProvisionSerializer.Meta.fields, "rank", "similarity", "snippet_html"]
+
+    def get_snippet_html(self, provision) -> str | None:
+        snippet = getattr(provision, "snippet", None)
+        return str(highlight(snippet)) if snippet is not None else None
+
+    def to_representation(self, provision):
+        provision.rank = getattr(provision, "rank", None)
+        provision.similarity = getattr(provision, "similarity", None)
+        return super().to_representation(provision)
+
+
+class SearchParameters(serializers.Serializer):
+    q = serializers.CharField(max_length=500, help_text="websearch syntax for full text")
+    mode = serializers.ChoiceField(choices=["fulltext", "semantic"], default="fulltext")
+
+
+SEMANTIC_LIMIT = 100
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[SearchParameters],
+        summary="Full-text or semantic search over provisions",
+        examples=[OpenApiExample("CSAM clauses", value=None, parameter_only=("q", "query"))],
+    )
+)
+class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Full text (ranked, with highlighted snippets) or semantic (closest meaning first).
+
+    Semantic search returns at most the 100 closest provisions.
+    """
+
+    serializer_class = SearchResultSerializer
+    filterset_class = ProvisionFilter
+    ordering_fields: list[str] = []
+
+    def get_queryset(self):
+        return Provision.objects.select_related(
+            "document__platform", "assignment__clause_type", "assignment__runner_up"
+        ).defer("search_vector")
+
+    def list(self, request, *args, **kwargs):
+        parameters = SearchParameters(data=request.query_params)
+        parameters.is_valid(raise_exception=True)
+        q, mode = parameters.validated_data["q"], parameters.validated_data["mode"]
+        provisions = self.filter_queryset(self.get_queryset())
+        if mode == "fulltext":
+            results = provisions.search(q)
+        else:
+            results = semantic_search(
+                q, provisions=provisions, limit=SEMANTIC_LIMIT, encoder=classify.get_encoder()
+            )
+        page = self.paginate_queryset(results)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ImportSerializer(serializers.Serializer):
+    sources = serializers.ListField(
+        child=serializers.CharField(max_length=1000),
+        min_length=1,
+        max_length=20,
+        help_text="Corpus folders, OTA clones or bundles on the server, or git URLs",
+    )
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Queue an import in the worker (staff token)",
+        responses={202: ImportSerializer},
+        examples=[
+            OpenApiExample(
+                "The shared corpus",
+                value={"sources": ["../shared/corpus"]},
+                request_only=True,
+            )
+        ],
+    )
+)
+class ImportViewSet(viewsets.GenericViewSet):
+    """Imports read files on the server, so only staff accounts' tokens may queue them."""
+
+    serializer_class = ImportSerializer
+    permission_classes = [permissions.IsAdminUser]
+
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        sources = serializer.validated_data["sources"]
+        tasks.import_sources.delay_on_commit(sources)
+        return Response({"sources": sources}, status=status.HTTP_202_ACCEPTED)

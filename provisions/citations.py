@@ -1,0 +1,187 @@
+"""Citation records for provisions, documents and versions, in five formats.
+
+A citation pins the exact stored text: the version (its capture time and where it came from,
+such as an Open Terms Archive commit), the sha256 of the version text and, for a provision,
+the sha256 of the provision's exact span in that version, and a permalink to the page pinned
+to that version. Everything here is pure: the API builds a ``Citation`` from rows it has read
+and asks for a format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass
+
+FORMATS = ("json", "csl-json", "bibtex", "ris", "text")
+ORIGINS = {"ota": "Open Terms Archive", "corpus": "Corpus file"}
+
+
+@dataclass(frozen=True)
+class Citation:
+    kind: str  # "provision", "document" or "version"
+    record_id: str  # P-000123 for a provision; the document's D-000045 otherwise
+    title: str
+    platform: str
+    document: str
+    document_record_id: str
+    version_id: int
+    captured_at: dt.datetime
+    origin: str  # "ota" or "corpus"
+    origin_ref: str  # repository@commit:path, or the corpus file path
+    commit: str  # the Open Terms Archive commit, "" for corpus files
+    source_url: str
+    version_sha256: str
+    text_sha256: str | None  # the provision's exact span in that version (provisions only)
+    permalink: str
+    accessed: dt.date
+    publisher: str = "Atlas"
+
+
+def provision_title(*, platform: str, document: str, record_id: str, heading: list[str]) -> str:
+    where = f" ({' › '.join(heading)})" if heading else ""
+    return f"{platform}, {document}{where}, provision {record_id}"
+
+
+def as_json(citation: Citation) -> dict:
+    data = asdict(citation)
+    data["captured_at"] = _iso(citation.captured_at)
+    data["accessed"] = citation.accessed.isoformat()
+    data["origin_name"] = ORIGINS.get(citation.origin, citation.origin)
+    return data
+
+
+def as_csl_json(citation: Citation) -> list[dict]:
+    """One CSL-JSON item (a list, as citation processors expect)."""
+    captured = citation.captured_at.astimezone(dt.UTC)
+    return [
+        {
+            "id": _key(citation),
+            "type": "webpage",
+            "title": citation.title,
+            "author": [{"literal": citation.platform}],
+            "container-title": citation.document,
+            "publisher": citation.publisher,
+            "number": citation.record_id,
+            "version": str(citation.version_id),
+            "issued": {"date-parts": [[captured.year, captured.month, captured.day]]},
+            "accessed": {
+                "date-parts": [
+                    [citation.accessed.year, citation.accessed.month, citation.accessed.day]
+                ]
+            },
+            "URL": citation.permalink,
+            "note": _note(citation),
+        }
+    ]
+
+
+def as_bibtex(citation: Citation) -> str:
+    captured = citation.captured_at.astimezone(dt.UTC)
+    fields = [
+        ("title", citation.title),
+        ("author", "{" + _latex(citation.platform) + "}"),  # a corporate author, kept whole
+        ("organization", citation.platform),
+        ("howpublished", f"{citation.publisher} record {citation.record_id}"),
+        ("year", str(captured.year)),
+        ("month", str(captured.month)),
+        ("url", citation.permalink),
+        ("urldate", citation.accessed.isoformat()),
+        ("note", _note(citation)),
+    ]
+    body = ",\n".join(
+        f"  {name} = {{{value if name in ('url', 'author') else _latex(value)}}}"
+        for name, value in fields
+    )
+    return f"@misc{{{_key(citation)},\n{body}\n}}\n"
+
+
+def as_ris(citation: Citation) -> str:
+    captured = citation.captured_at.astimezone(dt.UTC)
+    lines = [
+        ("TY", "ELEC"),
+        ("ID", _key(citation)),
+        ("TI", citation.title),
+        ("AU", citation.platform),
+        ("T2", citation.document),
+        ("PB", citation.publisher),
+        ("PY", str(captured.year)),
+        ("DA", captured.strftime("%Y/%m/%d")),
+        ("Y2", citation.accessed.strftime("%Y/%m/%d")),
+        ("UR", citation.permalink),
+        ("M1", citation.record_id),
+        ("N1", _note(citation)),
+        ("ER", ""),
+    ]
+    return "".join(f"{tag}  - {_one_line(value)}".rstrip() + "\r\n" for tag, value in lines)
+
+
+def as_text(citation: Citation) -> str:
+    return (
+        f"{citation.title}. Version {citation.version_id}, captured {_iso(citation.captured_at)}"
+        f" ({_origin(citation)}); sha256 {citation.version_sha256[:16]}"
+        + (f", provision text sha256 {citation.text_sha256[:16]}" if citation.text_sha256 else "")
+        + f". {citation.publisher}, {citation.permalink} (accessed {citation.accessed:%Y-%m-%d}).\n"
+    )
+
+
+RENDER = {
+    "json": as_json,
+    "csl-json": as_csl_json,
+    "bibtex": as_bibtex,
+    "ris": as_ris,
+    "text": as_text,
+}
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _key(citation: Citation) -> str:
+    """A citation key of letters and digits only: safe in BibTeX, RIS and CSL alike."""
+    return f"atlas{citation.record_id.replace('-', '')}v{citation.version_id}"
+
+
+def _origin(citation: Citation) -> str:
+    if citation.origin == "ota" and citation.commit:
+        return f"Open Terms Archive commit {citation.commit}"
+    return f"{ORIGINS.get(citation.origin, citation.origin)} {citation.origin_ref}"
+
+
+def _note(citation: Citation) -> str:
+    parts = [
+        f"Atlas record {citation.record_id}",
+        f"version {citation.version_id} captured {_iso(citation.captured_at)}",
+        _origin(citation),
+        f"source {citation.source_url}" if citation.source_url else "",
+        f"version text sha256 {citation.version_sha256}",
+        f"provision text sha256 {citation.text_sha256}" if citation.text_sha256 else "",
+    ]
+    return "; ".join(p for p in parts if p)
+
+
+def _one_line(value: str) -> str:
+    return re.sub(r"\s+", " ", value).strip()
+
+
+LATEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def _latex(value: str) -> str:
+    """Escape LaTeX's special characters; no lone brace is left, so BibTeX parses the field."""
+    return "".join(LATEX.get(char, char) for char in _one_line(value))

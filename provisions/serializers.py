@@ -1,0 +1,259 @@
+"""API representations of platforms, documents, versions and provisions (read-only).
+
+Every record carries its public ID (``P-000123``, ``D-000045``), its API URL and its page URL,
+so a client can always get back to the evidence.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from atlas.api import SparseFieldsMixin
+from provisions.models import Document, Platform, Provision, Version
+
+
+def absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class PageField(serializers.Field):
+    """The record's HTML page (``get_absolute_url``), as an absolute URL."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance):
+        return absolute(self.context.get("request"), instance.get_absolute_url())
+
+
+PageField = extend_schema_field(OpenApiTypes.URI)(PageField)
+
+
+class PlatformSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:platform-detail", lookup_field="slug")
+    page = PageField()
+    document_count = serializers.IntegerField(
+        read_only=True, help_text="Documents of this platform with at least one stored version"
+    )
+
+    class Meta:
+        model = Platform
+        fields = ["slug", "name", "website", "document_count", "url", "page"]
+
+
+class DocumentBriefSerializer(serializers.ModelSerializer):
+    record_id = serializers.CharField(read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["record_id", "slug", "name", "latest_version", "url"]
+
+    def get_url(self, document) -> str:
+        return absolute(
+            self.context.get("request"), reverse("api:document-detail", args=[document.record_id])
+        )
+
+
+class PlatformDetailSerializer(PlatformSerializer):
+    documents = serializers.SerializerMethodField()
+
+    class Meta(PlatformSerializer.Meta):
+        fields = [*PlatformSerializer.Meta.fields, "documents"]
+
+    @extend_schema_field(DocumentBriefSerializer(many=True))
+    def get_documents(self, platform):
+        stored = [d for d in platform.documents.all() if d.latest_version_id is not None]
+        return DocumentBriefSerializer(stored, many=True, context=self.context).data
+
+
+class DocumentSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+    record_id = serializers.CharField(read_only=True)
+    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    platform_name = serializers.CharField(source="platform.name", read_only=True)
+    version_count = serializers.IntegerField(read_only=True)
+    live_provision_count = serializers.IntegerField(
+        read_only=True, help_text="Provisions in the latest version (not removed)"
+    )
+    url = serializers.SerializerMethodField()
+    page = PageField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "record_id",
+            "slug",
+            "name",
+            "platform",
+            "platform_name",
+            "latest_version",
+            "version_count",
+            "live_provision_count",
+            "url",
+            "page",
+        ]
+
+    def get_url(self, document) -> str:
+        return absolute(
+            self.context.get("request"), reverse("api:document-detail", args=[document.record_id])
+        )
+
+
+class VersionSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+    document = serializers.CharField(source="document.record_id", read_only=True)
+    platform = serializers.CharField(source="document.platform.slug", read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:version-detail")
+    page = PageField()
+
+    class Meta:
+        model = Version
+        fields = [
+            "id",
+            "document",
+            "platform",
+            "ordinal",
+            "captured_at",
+            "change_kind",
+            "added_count",
+            "removed_count",
+            "revised_count",
+            "sha256",
+            "byte_size",
+            "source_url",
+            "origin",
+            "origin_ref",
+            "url",
+            "page",
+        ]
+
+
+class CaptureSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    captured_at = serializers.DateTimeField()
+    repository = serializers.CharField()
+    commit = serializers.CharField()
+    path = serializers.CharField()
+    subject = serializers.CharField()
+    source_url = serializers.CharField()
+    licence = serializers.CharField()
+
+
+class VersionDetailSerializer(VersionSerializer):
+    captures = CaptureSerializer(many=True, read_only=True)
+
+    class Meta(VersionSerializer.Meta):
+        fields = [*VersionSerializer.Meta.fields, "captures", "text"]
+
+
+class ChangeSerializer(VersionSerializer):
+    previous_version = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The version this one is compared with"
+    )
+
+    class Meta(VersionSerializer.Meta):
+        fields = [*VersionSerializer.Meta.fields, "previous_version"]
+
+
+class ClauseTypeBriefSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class AssignmentSerializer(serializers.Serializer):
+    clause_type = ClauseTypeBriefSerializer()
+    score = serializers.FloatField(help_text="Classifier probability, or cosine to the centre")
+    confidence = serializers.CharField()
+    basis = serializers.CharField()
+    severity = serializers.CharField()
+    severity_rule = serializers.CharField(help_text="Why this severity")
+    runner_up = ClauseTypeBriefSerializer(allow_null=True)
+    runner_up_score = serializers.FloatField(allow_null=True)
+
+
+def assignment_of(provision):
+    try:
+        return provision.assignment
+    except Provision.assignment.RelatedObjectDoesNotExist:
+        return None
+
+
+class ProvisionSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+    record_id = serializers.CharField(read_only=True)
+    document = serializers.CharField(source="document.record_id", read_only=True)
+    platform = serializers.CharField(source="document.platform.slug", read_only=True)
+    live = serializers.SerializerMethodField()
+    clause_type = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    page = PageField()
+
+    class Meta:
+        model = Provision
+        fields = [
+            "record_id",
+            "text",
+            "document",
+            "platform",
+            "heading_path",
+            "kind",
+            "first_version",
+            "last_version",
+            "removed_in",
+            "live",
+            "revision_count",
+            "clause_type",
+            "url",
+            "page",
+        ]
+
+    def get_live(self, provision) -> bool:
+        return provision.removed_in_id is None
+
+    @extend_schema_field(AssignmentSerializer(allow_null=True))
+    def get_clause_type(self, provision):
+        assignment = assignment_of(provision)
+        return AssignmentSerializer(assignment).data if assignment else None
+
+    def get_url(self, provision) -> str:
+        return absolute(
+            self.context.get("request"), reverse("api:provision-detail", args=[provision.record_id])
+        )
+
+
+class SpanSerializer(serializers.Serializer):
+    version = serializers.IntegerField(source="version_id")
+    ordinal = serializers.IntegerField(source="version.ordinal")
+    captured_at = serializers.DateTimeField(source="version.captured_at")
+    change_kind = serializers.CharField(source="version.change_kind")
+    revision = serializers.IntegerField(source="revision.number")
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    heading_path = serializers.JSONField()
+
+
+class RevisionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    text = serializers.CharField()
+    first_version = serializers.IntegerField(source="first_version_id")
+    similarity = serializers.FloatField(
+        allow_null=True, help_text="Word-sequence similarity to the previous wording"
+    )
+
+
+class SimilarSerializer(serializers.Serializer):
+    record_id = serializers.CharField(source="other.record_id")
+    platform = serializers.CharField(source="other.document.platform.slug")
+    text = serializers.CharField(source="other.text")
+    similarity = serializers.FloatField()
+    rank = serializers.IntegerField()
+
+
+class ProvisionDetailSerializer(ProvisionSerializer):
+    history = SpanSerializer(many=True, read_only=True, source="history_spans")
+    revisions = RevisionSerializer(many=True, read_only=True)
+    similar = SimilarSerializer(many=True, read_only=True)
+
+    class Meta(ProvisionSerializer.Meta):
+        fields = [*ProvisionSerializer.Meta.fields, "history", "revisions", "similar"]
