@@ -40,6 +40,23 @@ def database_url() -> str:
         return server.get_uri()
 
 
+def connection_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for another process (a worker, gunicorn) to reach the same database.
+
+    ``settings_dict`` is a Django connection's settings (after a test runner has switched it to
+    its test database, the URL names that database).
+    """
+    from urllib.parse import quote
+
+    host = settings_dict["HOST"] or settings_dict["OPTIONS"].get("host", "")
+    user = quote(settings_dict["USER"] or "")
+    password = quote(settings_dict["PASSWORD"] or "")
+    port = f":{settings_dict['PORT']}" if settings_dict["PORT"] else ""
+    if host.startswith("/"):  # a unix socket, as the embedded server uses
+        return f"postgresql://{user}:{password}@/{settings_dict['NAME']}?host={quote(host)}"
+    return f"postgresql://{user}:{password}@{host}{port}/{settings_dict['NAME']}"
+
+
 def stop() -> None:
     pgdata = pgdata_dir()
     if not (pgdata / "postmaster.pid").exists():

@@ -55,6 +55,7 @@ def wait_for(condition, timeout=1800, step=0.2):
 
 
 def main() -> None:
+    from atlas.embedded_db import connection_url
     from comparisons.clustering import assign_provisions, read_labels, read_taxonomy
     from comparisons.models import Assignment
     from provisions.embeddings import embed_pending, get_encoder, pending_texts
@@ -72,9 +73,7 @@ def main() -> None:
     encoder = get_encoder()
     document_ids = [d.pk for d in documents]
 
-    db = connection.settings_dict
-    host = db["HOST"] or db["OPTIONS"].get("host", "")
-    env = {**os.environ, "DATABASE_URL": f"postgresql://{db['USER']}:@/{db['NAME']}?host={host}"}
+    env = {**os.environ, "DATABASE_URL": connection_url(connection.settings_dict)}
     worker = subprocess.Popen(
         [
             sys.executable,

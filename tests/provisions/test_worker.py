@@ -5,11 +5,11 @@ import signal
 import subprocess
 import sys
 import time
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
 
+from atlas.embedded_db import connection_url
 from provisions.embeddings import get_encoder
 from provisions.ingest import import_sources
 from provisions.models import Revision, TextEmbedding
@@ -20,13 +20,7 @@ REDIS_URL = os.environ.get("ATLAS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 def database_url() -> str:
     """The URL of the test database, for the worker process."""
-    db = connection.settings_dict
-    host = db["HOST"] or db["OPTIONS"].get("host", "")
-    user, password = quote(db["USER"] or ""), quote(db["PASSWORD"] or "")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    if host.startswith("/"):  # a unix socket, as the embedded server uses
-        return f"postgresql://{user}:{password}@/{db['NAME']}?host={quote(host)}"
-    return f"postgresql://{user}:{password}@{host}{port}/{db['NAME']}"
+    return connection_url(connection.settings_dict)
 
 
 @pytest.fixture
