@@ -157,3 +157,40 @@ def test_fragment_groups_by_jurisdiction_and_keeps_suggestions_apart(world):
     applicable_part, suggested_part = html.split("Possibly related")
     assert "Z Directive" not in applicable_part
     assert "Z Directive" in suggested_part and "score 0.46" in suggested_part
+
+
+def test_curator_overrides_survive_reassignment_and_reloading_the_catalog(
+    catalog, world, fake_encoder
+):
+    from comparisons.clustering import assign_provisions
+    from comparisons.models import Assignment
+    from regulations.catalog import load_catalog
+    from regulations.models import Regulation
+    from tests.regulations.conftest import embed
+
+    provisions = world["provisions"]
+    # A curated type stays put through re-assignment, so its inherited links do too.
+    Assignment.objects.filter(provision=provisions[CSAM_TEXT]).update(basis="curated")
+    embed(provisions.values(), fake_encoder)
+    assign_provisions(encoder=fake_encoder)
+    governed = provisions["These terms are governed by the laws of Ireland."]
+    gdpr = Regulation.objects.get(slug="eu-gdpr")
+    ProvisionLinkOverride.objects.create(
+        provision=governed, regulation=gdpr, action="add", rationale="Curator: data transfer."
+    )
+    suppressed = Regulation.objects.get(slug="us-18-usc-2258a")
+    assert suppressed in {link.regulation for link in applicable_regulations(provisions[CSAM_TEXT])}
+    ProvisionLinkOverride.objects.create(
+        provision=provisions[CSAM_TEXT], regulation=suppressed, action="suppress", rationale="No."
+    )
+    for _ in range(2):
+        assign_provisions(encoder=fake_encoder)
+        load_catalog()  # (removes the fixture's own test regulations, not in the catalog)
+        added = [link for link in applicable_regulations(governed) if link.regulation == gdpr]
+        assert [(link.basis, link.rationale) for link in added] == [
+            ("curator", "Curator: data transfer.")
+        ]
+        assert suppressed not in {
+            link.regulation for link in applicable_regulations(provisions[CSAM_TEXT])
+        }
+    assert ProvisionLinkOverride.objects.count() == 2
