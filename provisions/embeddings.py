@@ -111,7 +111,7 @@ def embed_pending(
     *,
     encoder: Encoder | None = None,
     document_ids: list[int] | None = None,
-    chunk: int = 1024,
+    chunk: int | None = None,
 ) -> int:
     """Embed every clause wording (of these documents, or all) that lacks an embedding.
 
@@ -120,6 +120,7 @@ def embed_pending(
     embeddings were stored.
     """
     encoder = encoder or get_encoder()
+    chunk = chunk or settings.EMBEDDING_CHUNK_SIZE
     started = time.perf_counter()
     ids = pending_wordings(encoder.name, document_ids=document_ids)
     stored, encoding = 0, 0.0

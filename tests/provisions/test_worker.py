@@ -132,6 +132,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_embeds_each_text_once(
     tmp_path, settings, redis_broker, monkeypatch
 ):
     monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "5")
+    monkeypatch.setenv("EMBEDDING_CHUNK_SIZE", "256")  # 700 texts: three chunks
     settings.ATLAS_EMBED_AFTER_IMPORT = True
     clauses = "\n".join(
         f"- Rule {n}: members of group {n} may not resell access number {n * 7919}."
@@ -152,7 +153,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_embeds_each_text_once(
     worker = start_worker(redis_broker, log)
     try:
         assert wait_for(lambda: embedded.count() > 0, timeout=120), log.read_text()[-3000:]
-        os.killpg(worker.pid, signal.SIGKILL)  # mid-batch: 700 texts are 3 batches
+        os.killpg(worker.pid, signal.SIGKILL)  # mid-run: after the first chunk of three
         worker.wait(timeout=30)
         killed_at = embedded.count()
         assert 0 < killed_at < 700
