@@ -118,7 +118,8 @@ def as_ris(citation: Citation) -> str:
 
 def as_text(citation: Citation) -> str:
     return (
-        f"{citation.title}. Version {citation.version_id}, captured {_iso(citation.captured_at)}"
+        f"{citation.title}. Atlas record {citation.record_id}, version {citation.version_id}"
+        f" captured {_iso(citation.captured_at)}"
         f" ({_origin(citation)}); sha256 {citation.version_sha256[:16]}"
         + (f", provision text sha256 {citation.text_sha256[:16]}" if citation.text_sha256 else "")
         + f". {citation.publisher}, {citation.permalink} (accessed {citation.accessed:%Y-%m-%d}).\n"

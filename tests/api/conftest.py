@@ -6,6 +6,8 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
+from django.test import override_settings
 
 from comparisons import classify
 from comparisons.clustering import assign_provisions
@@ -79,9 +81,24 @@ def build_world(folder, encoder) -> dict:
     }
 
 
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once per test module inside a transaction that is rolled back at its end; each
+    test runs in a savepoint within it (pytest-django's ``db``), so nothing is committed."""
+    from tests.conftest import FakeEncoder
+
+    with (
+        django_db_blocker.unblock(),
+        override_settings(ATLAS_EMBED_AFTER_IMPORT=False),
+        transaction.atomic(),
+    ):
+        yield build_world(tmp_path_factory.mktemp("world"), FakeEncoder())
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(db, tmp_path, fake_encoder):
-    return build_world(tmp_path, fake_encoder)
+def world(module_world, db):
+    return module_world
 
 
 @pytest.fixture
