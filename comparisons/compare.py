@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Window
+from django.db.models import Case, Count, F, IntegerField, Min, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from comparisons.models import Assignment, ClauseType, Severity
@@ -20,6 +20,10 @@ from regulations.queries import clause_types_engaging
 MIN_PLATFORMS, MAX_PLATFORMS = 2, 8
 PER_CELL = 3  # provisions shown in a cell; the cell says how many there are in all
 SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW]
+SEVERITY_RANK = Case(
+    *[When(severity=value, then=Value(rank)) for rank, value in enumerate(SEVERITY_ORDER)],
+    output_field=IntegerField(),
+)
 
 
 @dataclass
@@ -27,7 +31,7 @@ class Cell:
     platform: Platform
     assignments: list[Assignment]  # best score first, at most PER_CELL; .provision is loaded
     total: int  # live provisions of this type on this platform
-    severity: str  # the highest severity among them
+    severity: str  # the highest severity among all of them
 
     @property
     def provisions(self):
@@ -79,12 +83,15 @@ def compare_table(
     severity: str | None = None,
     regulation: str | None = None,
     only_differences: bool = False,
+    per_cell: int = PER_CELL,
 ) -> CompareTable:
     """The table for these platform slugs (in that order; unknown slugs are reported).
 
     ``category`` keeps one clause-type category; ``regulation`` (a regulation slug) keeps the
     clause types that engage it; ``severity`` keeps rows where some cell has that severity;
     ``only_differences`` keeps rows where the platforms disagree (see ``Row.differs``).
+    ``per_cell`` is how many provisions each cell carries (best score first; ``total`` counts
+    them all).
     """
     slugs = list(dict.fromkeys(platforms))
     by_slug = {p.slug: p for p in Platform.objects.filter(slug__in=slugs)}
@@ -96,7 +103,7 @@ def compare_table(
         engaging = clause_types_engaging(Regulation.objects.filter(slug=regulation).first())
         types = types.filter(pk__in=engaging.values("clause_type_id"))
     types = list(types)
-    cells = best_assignments(chosen, [t.pk for t in types])
+    cells = best_assignments(chosen, [t.pk for t in types], per_cell=per_cell)
     groups: dict[str, list[Row]] = {}
     absent = []
     for clause_type in types:
@@ -118,8 +125,11 @@ def compare_table(
     )
 
 
-def best_assignments(platforms: list[Platform], type_ids: list[int]) -> dict[tuple[int, int], Cell]:
-    """One query: the best PER_CELL live assignments per (clause type, platform), with totals."""
+def best_assignments(
+    platforms: list[Platform], type_ids: list[int], *, per_cell: int = PER_CELL
+) -> dict[tuple[int, int], Cell]:
+    """One query: the best ``per_cell`` live assignments per (clause type, platform), with
+    totals."""
     if not platforms or not type_ids:
         return {}
     partition = [F("clause_type_id"), F("provision__document__platform_id")]
@@ -135,10 +145,18 @@ def best_assignments(platforms: list[Platform], type_ids: list[int]) -> dict[tup
                 RowNumber(), partition_by=partition, order_by=[F("score").desc(), F("pk").asc()]
             ),
             in_cell=Window(Count("pk"), partition_by=partition),
+            # the most severe of all the cell's provisions, not only of those carried
+            cell_severity=Window(Min(SEVERITY_RANK), partition_by=partition),
         )
-        .filter(place__lte=PER_CELL)
+        .filter(place__lte=per_cell)
         .select_related("provision__document")
-        .defer("provision__search_vector")
+        .only(
+            "clause_type_id",
+            "score",
+            "severity",
+            "provision__text",
+            "provision__document__name",
+        )
         .order_by("clause_type_id", "platform_id", "place")
     )
     platform_of = {p.pk: p for p in platforms}
@@ -147,10 +165,9 @@ def best_assignments(platforms: list[Platform], type_ids: list[int]) -> dict[tup
         key = (assignment.clause_type_id, assignment.platform_id)
         cell = cells.get(key)
         if cell is None:
+            severity = SEVERITY_ORDER[assignment.cell_severity]
             cell = cells[key] = Cell(
-                platform_of[assignment.platform_id], [], assignment.in_cell, assignment.severity
+                platform_of[assignment.platform_id], [], assignment.in_cell, severity
             )
         cell.assignments.append(assignment)
-        if SEVERITY_ORDER.index(assignment.severity) < SEVERITY_ORDER.index(cell.severity):
-            cell.severity = assignment.severity
     return cells

@@ -6,7 +6,13 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from comparisons.compare import MAX_PLATFORMS, MIN_PLATFORMS, best_assignments, compare_table
+from comparisons.compare import (
+    MAX_PLATFORMS,
+    MIN_PLATFORMS,
+    PER_CELL,
+    best_assignments,
+    compare_table,
+)
 from comparisons.models import ClauseType, Severity
 from comparisons.queries import clause_type_coverage
 from provisions.models import Platform
@@ -61,12 +67,12 @@ def _query(slugs, options) -> str:
     return urlencode(params, safe=",")
 
 
-def _table_or_error(slugs, options):
+def _table_or_error(slugs, options, *, per_cell=PER_CELL):
     if len(slugs) < MIN_PLATFORMS:
         return None, f"Pick at least {MIN_PLATFORMS} platforms to compare."
     if len(slugs) > MAX_PLATFORMS:
         return None, f"Pick at most {MAX_PLATFORMS} platforms (you picked {len(slugs)})."
-    table = compare_table(platforms=slugs, **options)
+    table = compare_table(platforms=slugs, per_cell=per_cell, **options)
     if len(table.platforms) < MIN_PLATFORMS:
         return None, f"Unknown platform: {', '.join(table.unknown)}."
     return table, None
@@ -77,7 +83,8 @@ def compare(request):
     query = _query(slugs, options)
     if not request.htmx and len(request.GET.getlist("platforms")) > 1:
         return redirect(f"{reverse('comparisons:compare')}?{query}")  # the no-JS form
-    table, error = _table_or_error(slugs, options)
+    # One clause per cell on the page (its cell says how many there are); the CSV has more.
+    table, error = _table_or_error(slugs, options, per_cell=1)
     context = {
         "table": table,
         "error": error,

@@ -68,7 +68,7 @@ def test_compare_three_platforms_add_a_fourth_filter_and_export(live_server, pag
     shoot("compare-four")
     # expand a cell: the verbatim clause
     csam.locator("details summary").first.click()
-    expect(csam.locator("details[open] blockquote")).to_have_text(
+    expect(csam.locator("details[open] summary blockquote")).to_have_text(
         "Never generate child sexual abuse material of any kind."
     )
     page.get_by_label("Only differences").check()

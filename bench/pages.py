@@ -1,0 +1,233 @@
+"""Page latency benchmark at design scale, served by gunicorn, next to a trivial Django view.
+
+    .venv/bin/python bench/pages.py [--platforms 300] [--provisions 100000]
+                                    [--concurrency 2] [--workers 2] [--requests 120]
+
+Creates a scratch database on the same server (dropped afterwards) and fills it with
+``generate_scale_data`` (the clearly marked synthetic dataset: benchmarks only). Then serves
+the site with gunicorn (sync workers, persistent database connections, DEBUG off) and sends
+each page kind ``--requests`` requests from ``--concurrency`` client threads, over several
+URLs of that kind, after one warm-up request per URL. Prints p50 and p95 per page, and the
+ratio to a trivial Django view (``/bench/trivial/``, a plain HttpResponse through the same
+middleware) measured in the same run. Targets at 100,000 provisions: p95 under 50 ms for the
+provision, compare (5 platforms) and full-text search pages.
+
+Semantic search is not measured: the synthetic data set has no embeddings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def __getattr__(name):
+    """Inside gunicorn: the WSGI app, with a URLconf that adds the trivial view."""
+    if name == "application":
+        import django
+        from django.conf import settings
+
+        django.setup()
+        settings.ROOT_URLCONF = "bench.pages"
+        from django.core.wsgi import get_wsgi_application
+
+        return get_wsgi_application()
+    if name == "urlpatterns":
+        from django.http import HttpResponse
+        from django.urls import include, path
+
+        def trivial(request):
+            return HttpResponse("ok", content_type="text/plain")
+
+        return [path("bench/trivial/", trivial), path("", include("atlas.urls"))]
+    raise AttributeError(name)
+
+
+def pick_urls(rng: random.Random) -> dict[str, list[str]]:
+    """Several real URLs per page kind, from the synthetic data."""
+    from comparisons.models import Assignment, ClauseType
+    from provisions.models import Document, Platform, Provision
+
+    platforms = list(
+        Platform.objects.filter(slug__startswith="synthetic-").values_list("slug", flat=True)
+    )
+    ids = list(
+        Provision.objects.live()
+        .filter(assignment__isnull=False, document__platform__slug__startswith="synthetic-")
+        .values_list("id", flat=True)
+    )
+    provisions = Provision.objects.filter(pk__in=rng.sample(ids, 20))
+    words = ["weights", "minors", "arbitration", "malware", "personal data", "age", "copyright"]
+    documents = list(Document.objects.filter(platform__slug__in=rng.sample(platforms, 5)))
+    types = list(ClauseType.objects.filter(assignments__isnull=False).distinct()[:40])
+    compare = [",".join(rng.sample(platforms, 5)) for _ in range(8)]
+    top_type = Assignment.objects.values_list("clause_type__slug", flat=True).first()
+    return {
+        "trivial view": ["/bench/trivial/"],
+        "home": ["/"],
+        "provision": [p.get_absolute_url() for p in provisions],
+        "compare (5 platforms)": [f"/compare/?platforms={c}" for c in compare],
+        "compare CSV (5 platforms)": [f"/compare/csv/?platforms={c}" for c in compare],
+        "search (full text)": [f"/search/?q={w.replace(' ', '+')}" for w in words],
+        "search + platform facet": [
+            f"/search/?q={w.replace(' ', '+')}&platform={rng.choice(platforms)}" for w in words
+        ],
+        "search + clause type facet": [f"/search/?q=not&clause_type={top_type}"],
+        "platform": [f"/platforms/{s}/" for s in rng.sample(platforms, 5)],
+        "document": [d.get_absolute_url() for d in documents],
+        "document diff": [f"{d.get_absolute_url()}diff/" for d in documents],
+        "clause type": [t.get_absolute_url() for t in rng.sample(types, min(8, len(types)))],
+    }
+
+
+def measure(base: str, urls: list[str], *, requests: int, concurrency: int) -> list[float]:
+    for url in urls:  # warm-up: caches, connections, first-import costs
+        fetch(base + url)
+    jobs = [urls[i % len(urls)] for i in range(requests)]
+    timings: list[float] = []
+    lock = threading.Lock()
+
+    def client():
+        while True:
+            with lock:
+                if not jobs:
+                    return
+                url = jobs.pop()
+            started = time.perf_counter()
+            fetch(base + url)
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                timings.append(elapsed)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return timings
+
+
+def fetch(url: str) -> None:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{url}: HTTP {response.status}")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def serve(env: dict, *, workers: int) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "bench.pages:application",
+            "--chdir",
+            str(ROOT),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            fetch(base + "/bench/trivial/")
+            return server, base
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--platforms", type=int, default=300)
+    parser.add_argument("--provisions", type=int, default=100_000)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--requests", type=int, default=120)
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atlas.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("TEST_DATABASE_NAME", "test_atlas_bench_pages")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import get_runner
+
+    from atlas.embedded_db import connection_url
+
+    runner = get_runner(settings)(verbosity=0, interactive=False)
+    old = runner.setup_databases()
+    server = None
+    try:
+        started = time.perf_counter()
+        call_command("generate_scale_data", platforms=args.platforms, provisions=args.provisions)
+        print(f"synthetic data generated in {time.perf_counter() - started:.0f} s")
+        urls = pick_urls(random.Random(5))
+        env = {
+            **os.environ,
+            "DATABASE_URL": connection_url(connection.settings_dict),
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "STATIC_MANIFEST": "false",
+            "CONN_MAX_AGE": "600",
+            "LOG_LEVEL": "WARNING",
+        }
+        connection.close()
+        server, base = serve(env, workers=args.workers)
+        print(
+            f"gunicorn: {args.workers} sync workers; {args.concurrency} concurrent clients; "
+            f"{args.requests} requests per page kind"
+        )
+        results = {}
+        for name, kind_urls in urls.items():
+            results[name] = measure(
+                base, kind_urls, requests=args.requests, concurrency=args.concurrency
+            )
+        trivial = results["trivial view"]
+        t50, t95 = percentile(trivial, 0.5), percentile(trivial, 0.95)
+        print(f"{'page':28} {'p50 ms':>8} {'p95 ms':>8} {'p50/triv':>9} {'p95/triv':>9}")
+        for name, timings in results.items():
+            p50, p95 = percentile(timings, 0.5), percentile(timings, 0.95)
+            target = " (target p95 < 50 ms)" if name in TARGETS else ""
+            print(f"{name:28} {p50:8.1f} {p95:8.1f} {p50 / t50:9.1f} {p95 / t95:9.1f}{target}")
+        print(f"(mean of the trivial view: {statistics.mean(trivial):.1f} ms)")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        connection.close()
+        runner.teardown_databases(old)
+
+
+TARGETS = {"provision", "compare (5 platforms)", "search (full text)"}
+
+if __name__ == "__main__":
+    main()
