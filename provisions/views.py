@@ -1,3 +1,5 @@
+import json
+
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.db.models.functions import Substr
@@ -7,8 +9,17 @@ from django.utils import timezone
 
 from comparisons.models import Assignment, ClauseType, Coverage, Severity
 from comparisons.queries import clause_type_coverage
+from provisions import citations
 from provisions.diff import diff_versions, diff_words
-from provisions.models import Document, Platform, Provision, Span, Version, parse_record_id
+from provisions.models import (
+    Document,
+    Platform,
+    Provision,
+    Span,
+    Version,
+    parse_record_id,
+    sha256_text,
+)
 from provisions.search import excerpt, search_query, semantic_search
 from regulations.queries import applicable_regulations, suggested_regulations
 
@@ -200,12 +211,49 @@ def provision_detail(request, record_id):
         "similar": similar,
         "coverage": clause_type_coverage(assignment.clause_type) if assignment else None,
         "revisions": _revisions_with_diffs(provision),
-        "accessed": timezone.now(),
-        "permalink": request.build_absolute_uri(
-            f"{provision.get_absolute_url()}?version={shown.version_id}"
-        ),
+        "citations": _citations(request, provision, shown),
     }
     return render(request, "provisions/provision_detail.html", context)
+
+
+def _citations(request, provision, span) -> dict[str, str]:
+    """The citation of this provision as shown (pinned to its version), in every format."""
+    version, document = span.version, provision.document
+    citation = citations.Citation(
+        kind="provision",
+        record_id=provision.record_id,
+        title=citations.provision_title(
+            platform=document.platform.name,
+            document=document.name,
+            record_id=provision.record_id,
+            heading=span.heading_path,
+        ),
+        platform=document.platform.name,
+        document=document.name,
+        document_record_id=document.record_id,
+        version_id=version.pk,
+        captured_at=version.captured_at,
+        origin=version.origin,
+        origin_ref=version.origin_ref,
+        commit=version.captures.order_by("captured_at", "id")
+        .values_list("commit", flat=True)
+        .first()
+        or "",
+        source_url=version.source_url,
+        version_sha256=version.sha256,
+        text_sha256=sha256_text(span.clause),
+        permalink=request.build_absolute_uri(
+            f"{provision.get_absolute_url()}?version={version.pk}"
+        ),
+        accessed=timezone.localdate(),
+    )
+    return {
+        "permalink": citation.permalink,
+        "text": citations.as_text(citation).strip(),
+        "bibtex": citations.as_bibtex(citation),
+        "ris": citations.as_ris(citation),
+        "csl_json": json.dumps(citations.as_csl_json(citation), indent=2, ensure_ascii=False),
+    }
 
 
 def _shown_span(history, version_id):
