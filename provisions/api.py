@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from django_filters import rest_framework as df
@@ -226,7 +226,11 @@ class RecordIdFilter(df.CharFilter):
     def __init__(self, *args, prefix: str, **kwargs):
         self.prefix = prefix
         super().__init__(*args, **kwargs)
-        self.extra["validators"] = [forms.RegexField(regex=rf"^{prefix}-\d{{6,}}$").validators[0]]
+        self.extra["validators"] = [
+            RegexValidator(
+                rf"^{prefix}-\d{{6,}}$", f"A record ID like {format_record_id(prefix, 123)}."
+            )
+        ]
 
     def filter(self, qs, value):
         if not value:
@@ -266,11 +270,18 @@ class ProvisionFilter(df.FilterSet):
         field_name="assignment__confidence",
         choices=[("high", "high"), ("medium", "medium"), ("low", "low")],
     )
-    live = df.BooleanFilter(field_name="removed_in", lookup_expr="isnull", help_text="Not removed")
+    live = df.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_live",
+        help_text="true: in the latest version; false: removed",
+    )
 
     class Meta:
         model = Provision
         fields = ["document", "platform", "clause_type", "severity", "confidence", "live", "kind"]
+
+    def filter_live(self, queryset, name, value):
+        return queryset.filter(removed_in__isnull=value == "true")
 
 
 # -- viewsets ------------------------------------------------------------------------------
@@ -485,7 +496,7 @@ class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
         provision.applicable_regulations = applicable_regulations(provision)
         data = self.get_serializer(provision).data
         assignment = assignment_of(provision)
-        changed = max(provision.updated_at, *([assignment.updated_at] if assignment else []))
+        changed = max([provision.updated_at, *([assignment.updated_at] if assignment else [])])
         return conditional_response(request, data, last_modified=changed)
 
     @extend_schema(

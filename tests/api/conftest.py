@@ -28,6 +28,10 @@ POLICIES = {
     "- Never create sexual content involving minors or child abuse material.\n"
     "- The laws of California govern these terms and any dispute.\n"
     "- Users must be 18 or older.\n",
+    ("beta", "2025-04-01"): "# Policy\n\n"
+    "- Never create sexual content involving minors or child abuse material.\n"
+    "- The laws of the State of California govern these terms and any dispute.\n"
+    "- Users must be 18 or older.\n",
 }
 
 
