@@ -37,3 +37,10 @@ def test_scale_data_refuses_to_run_twice():
     call_command("generate_scale_data", platforms=2, provisions=8, verbosity=0)
     with pytest.raises(CommandError, match="already exist"):
         call_command("generate_scale_data", platforms=2, provisions=8, verbosity=0)
+
+
+def test_scale_data_at_sizes_where_neighbour_offsets_wrap():
+    # 26 provisions per clause type: two of the neighbour offsets land on the same provision.
+    call_command("generate_scale_data", platforms=13, provisions=26 * 69, verbosity=0)
+    pairs = SimilarProvision.objects.values_list("provision_id", "other_id")
+    assert len(pairs) == len(set(pairs)) > 0

@@ -257,11 +257,12 @@ def _write_similar(assigned, platform_of, now) -> int:
     rows = []
     for members in by_type.values():
         for i, provision_id in enumerate(members):
-            rank = 0
+            rank, seen = 0, {provision_id}
             for offset in SIMILAR_OFFSETS:
                 other = members[(i + offset) % len(members)]
-                if other == provision_id or platform_of[other] == platform_of[provision_id]:
+                if other in seen or platform_of[other] == platform_of[provision_id]:
                     continue
+                seen.add(other)
                 rank += 1
                 similarity = round(0.9 - 0.1 * rank, 4)
                 rows.append((provision_id, other, similarity, rank, now, now))

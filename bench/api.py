@@ -1,0 +1,122 @@
+"""API benchmark: p50/p95 of provision detail, citation and compare at design scale.
+
+    .venv/bin/python bench/api.py [--provisions 100000] [--platforms 300] [--requests 200]
+
+Creates a scratch database on the same server (dropped afterwards), fills it with
+``generate_scale_data`` (clearly marked synthetic platforms) and the regulation catalog, then
+times each endpoint through the whole Django stack (middleware, DRF, serializers; Django's test
+client, no network) beside a trivial endpoint, the API root, measured in the same run. Prints
+p50/p95 in milliseconds and each endpoint's ratio to the trivial one.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atlas.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only")
+# Its own scratch database, so it never meets a test run's.
+os.environ.setdefault("TEST_DATABASE_NAME", "bench_atlas_api")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import get_runner, setup_test_environment  # noqa: E402
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def timed(client: Client, urls: list[str]) -> list[float]:
+    samples = []
+    for url in urls:
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+    return samples
+
+
+def endpoints(requests: int) -> dict[str, list[str]]:
+    from provisions.models import Platform, Provision, Span
+
+    rng = random.Random(20261201)
+    ids = list(Provision.objects.values_list("pk", flat=True))
+    chosen = [ids[rng.randrange(len(ids))] for _ in range(requests)]
+    # Cite each provision in its latest version (the default) or in a version it appears in.
+    spans = dict(
+        Span.objects.filter(provision_id__in=chosen).values_list("provision_id", "version_id")
+    )
+    slugs = list(Platform.objects.values_list("slug", flat=True))
+    record = "P-{:06d}".format
+    return {
+        "trivial (API root)": ["/api/v1/"] * requests,
+        "provision detail": [f"/api/v1/provisions/{record(pk)}/" for pk in chosen],
+        "citation (json)": [f"/api/v1/provisions/{record(pk)}/citation/" for pk in chosen],
+        "citation (bibtex, pinned)": [
+            f"/api/v1/provisions/{record(pk)}/citation/?format=bibtex&version={spans[pk]}"
+            for pk in chosen
+        ],
+        "compare (4 platforms)": [
+            "/api/v1/compare/?platforms=" + ",".join(rng.sample(slugs, 4)) for _ in range(requests)
+        ],
+        "provision list (50)": [
+            f"/api/v1/provisions/?page={rng.randrange(1, len(ids) // 50 + 1)}"
+            for _ in range(requests)
+        ],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--provisions", type=int, default=100_000)
+    parser.add_argument("--platforms", type=int, default=300)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+
+    setup_test_environment()  # the test client's host is allowed
+    settings.API_THROTTLE_ANON = settings.API_THROTTLE_USER = "100000000/min"
+    runner = get_runner(settings)(verbosity=0, interactive=False)
+    old = runner.setup_databases()
+    try:
+        from regulations.catalog import load_catalog
+
+        started = time.perf_counter()
+        call_command("generate_scale_data", platforms=args.platforms, provisions=args.provisions)
+        load_catalog()
+        print(f"synthetic data: {time.perf_counter() - started:.1f} s")
+        client = Client()
+        urls = endpoints(args.requests)
+        for batch in urls.values():
+            timed(client, batch[: max(5, len(batch) // 10)])  # warm-up, not counted
+        results = {name: timed(client, batch) for name, batch in urls.items()}
+        base_p50 = statistics.median(results["trivial (API root)"])
+        base_p95 = percentile(results["trivial (API root)"], 0.95)
+        print(
+            f"{args.requests} requests each; {args.provisions} provisions, "
+            f"{args.platforms} platforms"
+        )
+        print(f"{'endpoint':28} {'p50 ms':>8} {'p95 ms':>8} {'p50 ×':>7} {'p95 ×':>7}")
+        for name, samples in results.items():
+            p50, p95 = statistics.median(samples), percentile(samples, 0.95)
+            print(f"{name:28} {p50:8.1f} {p95:8.1f} {p50 / base_p50:7.1f} {p95 / base_p95:7.1f}")
+    finally:
+        connection.close()
+        runner.teardown_databases(old)
+
+
+if __name__ == "__main__":
+    main()
