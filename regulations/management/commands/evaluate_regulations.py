@@ -12,8 +12,10 @@ class Command(BaseCommand):
         parser.add_argument("--labels", type=Path, default=LABELS)
 
     def handle(self, *args, labels: Path, **options):
+        pairs = read_pairs(labels)
         try:
-            result = evaluate_links(read_pairs(labels))
+            result = evaluate_links(pairs)
+            held_out = evaluate_links([pair for pair in pairs if pair.get("held_out")])
         except EvaluationError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
@@ -26,6 +28,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"precision {result.precision:.3f}")
         self.stdout.write(f"recall {result.recall:.3f}")
+        self.stdout.write(
+            f"held out (provisions the classifier never trained on): {held_out.pairs} pairs over "
+            f"{held_out.provisions} provisions, precision {held_out.precision:.3f}, "
+            f"recall {held_out.recall:.3f}"
+        )
         for kind, pair in result.errors:
             self.stdout.write(
                 f"  {kind}: {pair['regulation']} for {pair['path']}: {pair['text'][:70]!r}"
