@@ -1,7 +1,7 @@
 import csv
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +15,7 @@ from comparisons.compare import (
 )
 from comparisons.models import ClauseType, Severity
 from comparisons.queries import clause_type_coverage
-from provisions.models import Platform
+from provisions.models import Document, Platform
 from regulations.models import ClauseTypeLink, Regulation
 
 FILTERS = ("category", "severity", "regulation")
@@ -91,7 +91,9 @@ def compare(request):
         "selected": slugs,
         "options": options,
         "query": query,
-        "platforms": Platform.objects.filter(documents__versions__isnull=False).distinct(),
+        "platforms": Platform.objects.filter(
+            Exists(Document.objects.filter(platform=OuterRef("pk"), latest_version__isnull=False))
+        ).values_list("slug", "name"),
         "categories": ClauseType.objects.values_list("category", flat=True)
         .distinct()
         .order_by("category"),

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from comparisons.models import Assignment, ClauseType, Coverage, Severity
+from comparisons.models import ClauseType, Coverage, Severity
 from comparisons.queries import clause_type_coverage
 from provisions import citations
 from provisions.diff import diff_versions, diff_words
@@ -177,7 +177,12 @@ def provision_detail(request, record_id):
         raise Http404("Provision record IDs look like P-000123.")
     provision = get_object_or_404(
         Provision.objects.select_related(
-            "document__platform", "first_version", "last_version", "removed_in"
+            "document__platform",
+            "first_version",
+            "last_version",
+            "removed_in",
+            "assignment__clause_type",
+            "assignment__runner_up",
         ).defer("search_vector", "first_version__text", "last_version__text", "removed_in__text"),
         pk=pk,
     )
@@ -188,11 +193,7 @@ def provision_detail(request, record_id):
         .order_by("version__ordinal")
     )
     shown = _shown_span(history, request.GET.get("version"))
-    assignment = (
-        Assignment.objects.select_related("clause_type", "runner_up")
-        .filter(provision=provision)
-        .first()
-    )
+    assignment = getattr(provision, "assignment", None)
     similar = (
         provision.similar.select_related("other__document__platform", "other__assignment")
         .defer("other__search_vector")

@@ -282,3 +282,17 @@ def test_clause_type_page_side_by_side_silent_and_counts(client, world):
     assert client.get("/clause-types/nothing/").status_code == 404
     listing = client.get("/clause-types/").content.decode()
     assert "CSAM prohibition" in listing and f"{having}/{tracked}" in listing
+
+
+def test_rows_and_lists_built_in_python_escape_stored_values(client, world):
+    from provisions.models import Platform
+
+    Platform.objects.filter(slug="delta").update(name="Delta <b>AI</b>")
+    Provision.objects.filter(text__startswith="Users must be").update(
+        text="Users <i>must</i> be 18."
+    )
+    compare = client.get("/compare/?platforms=beta,delta").content.decode()
+    assert "<b>AI</b>" not in compare and "Delta &lt;b&gt;AI&lt;/b&gt;" in compare
+    assert "Users &lt;i&gt;must&lt;/i&gt; be 18." in compare and "<i>must</i>" not in compare
+    silent = client.get("/clause-types/csam/").content.decode()
+    assert "<b>AI</b>" not in silent and "Delta &lt;b&gt;AI&lt;/b&gt;" in silent
