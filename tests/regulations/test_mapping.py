@@ -74,3 +74,24 @@ def test_the_task_replaces_suggestions_and_is_idempotent(catalog, world, fake_en
 @pytest.mark.django_db
 def test_no_topics_no_suggestions(fake_encoder):
     assert mapping.suggest_links(encoder=fake_encoder) == {"provisions": 0, "suggested": 0}
+
+
+@pytest.mark.django_db
+def test_assignment_in_the_worker_is_followed_by_suggestions(
+    catalog, world, fake_encoder, monkeypatch
+):
+    """The chain comparisons.assign_provisions → regulations.suggest_links, run eagerly."""
+    import provisions.embeddings
+    from atlas.celery import app
+    from comparisons import tasks as comparison_tasks
+
+    monkeypatch.setattr(provisions.embeddings, "get_encoder", lambda: fake_encoder)
+    embed(world["provisions"].values(), fake_encoder)
+    assert not SuggestedLink.objects.exists()
+    app.conf.task_always_eager = True
+    try:
+        comparison_tasks.assign_provisions()
+    finally:
+        app.conf.task_always_eager = False
+    deepfake = world["provisions"][DEEPFAKE_TEXT]
+    assert SuggestedLink.objects.filter(provision=deepfake).exists()
