@@ -124,6 +124,16 @@ def check_topics(rows, problems: list[str]) -> dict[str, str]:
     return topics
 
 
+def _null_explained(row: dict, key: str) -> bool:
+    """Invariant 5 of the catalog: a missing date or URL is flagged unless the status says why."""
+    status = row.get("status")
+    if status == Status.PENDING:
+        return True
+    return key == "in_force" and (
+        status in (Status.REPEALED, Status.INVALIDATED) or bool(row.get("applies_from"))
+    )
+
+
 def check_regulation(row: dict, where: str, topics: dict[str, str], problems: list[str]) -> dict:
     missing = [key for key in REQUIRED if row.get(key) in (None, "", [])]
     if missing:
@@ -159,6 +169,10 @@ def check_regulation(row: dict, where: str, topics: dict[str, str], problems: li
     if isinstance(unverified, list):
         for name in sorted(set(unverified) - SCHEMA_KEYS):
             problems.append(f"{where}: unverified names {name!r}, which is not a catalog field")
+    if isinstance(unverified, list):
+        for key in ("enacted", "in_force", "url"):
+            if row.get(key) is None and key not in unverified and not _null_explained(row, key):
+                problems.append(f"{where}: {key} is null but not listed in unverified")
     for model_field in Regulation._meta.concrete_fields:
         value = row.get(model_field.name)
         if (

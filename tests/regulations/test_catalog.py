@@ -110,9 +110,15 @@ def _bad_status(rows):
     rows[1]["status"] = "sort-of"
 
 
+def _unflagged_null(rows):
+    dsa = next(r for r in rows if r["slug"] == "eu-dsa")
+    dsa["enacted"] = None
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
+        (_unflagged_null, "(eu-dsa): enacted is null but not listed in unverified"),
         (_missing_slug, "regulations.json entry 4: missing or malformed slug None"),
         (_duplicate_slug, "duplicate slug"),
         (_unknown_topic, "unknown topic 'space-piracy' (not in topics.json)"),
