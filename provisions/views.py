@@ -194,8 +194,13 @@ def provision_detail(request, record_id):
     )
     shown = _shown_span(history, request.GET.get("version"))
     assignment = getattr(provision, "assignment", None)
+    # Same clause type only, checked here too: a curator may have moved either provision
+    # since the worker stored the match.
     similar = (
-        provision.similar.select_related("other__document__platform", "other__assignment")
+        provision.similar.filter(
+            other__assignment__clause_type_id=assignment.clause_type_id if assignment else None
+        )
+        .select_related("other__document__platform", "other__assignment")
         .defer("other__search_vector")
         .order_by("rank")
     )

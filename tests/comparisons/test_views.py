@@ -296,3 +296,16 @@ def test_rows_and_lists_built_in_python_escape_stored_values(client, world):
     assert "Users &lt;i&gt;must&lt;/i&gt; be 18." in compare and "<i>must</i>" not in compare
     silent = client.get("/clause-types/csam/").content.decode()
     assert "<b>AI</b>" not in silent and "Delta &lt;b&gt;AI&lt;/b&gt;" in silent
+
+
+def test_provision_page_shows_matches_of_the_same_clause_type_only(client, world):
+    alpha = Provision.objects.get(text__startswith="Never generate child")
+    beta = Provision.objects.get(text__startswith="Never create sexual")
+    html = client.get(alpha.get_absolute_url()).content.decode()
+    assert "Never create sexual content involving minors." in html
+    assert "similarity 0.80" in html
+    # a curator moves the other clause to another type: the stored match is no longer shown
+    Assignment.objects.filter(provision=beta).update(clause_type=world["minimum-age"])
+    html = client.get(alpha.get_absolute_url()).content.decode()
+    assert "Never create sexual content involving minors." not in html
+    assert "No provision of the same clause type on another platform." in html

@@ -42,6 +42,8 @@ def test_platform_and_document_pages(client, imported):
     html = client.get(imported.get_absolute_url()).content.decode()
     assert "Versions (2 distinct texts)" in html
     assert "Do not harass or bully people." in html and "Substantive change" in html
+    by_type = client.get(f"{imported.get_absolute_url()}?group=type").content.decode()
+    assert "No clause type assigned" in by_type and "Do not harass or bully people." in by_type
     assert client.get("/platforms/acme/nothing/").status_code == 404
     assert client.get("/platforms/nobody/").status_code == 404
 
