@@ -11,9 +11,11 @@ from __future__ import annotations
 import numpy as np
 from django.db import connection, transaction
 
-# Cosine between a clause and a one-sentence topic definition. With the default model, clauses
-# about the topic score around 0.5-0.7 and unrelated clauses below 0.3.
-MIN_SCORE = 0.45
+# Cosine between a clause and a one-sentence topic definition. Measured with the default model
+# on the labelled clauses: the closest topic reaches 0.5 for 70% of 125 clauses of harm-related
+# types (CSAM, NCII, weapons, ...; median 0.60) and for 7% of 142 boilerplate clauses (governing
+# law, warranties, ...; median 0.37).
+MIN_SCORE = 0.5
 PER_PROVISION = 5
 CHUNK = 2000
 LOCK = 0x5E661E57  # advisory lock: two workers replacing suggestions at once would collide
