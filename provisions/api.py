@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 
-from django.core.validators import RegexValidator
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
-from django_filters import rest_framework as df
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -26,17 +24,18 @@ from rest_framework import (
     mixins,
     permissions,
     renderers,
-    serializers,
     status,
     viewsets,
 )
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from atlas import schema as docs
 from atlas.api import conditional_response
 from comparisons import classify
 from comparisons.models import SimilarProvision
 from provisions import citations, tasks
+from provisions.filters import DocumentFilter, ProvisionFilter, VersionFilter
 from provisions.models import (
     Capture,
     ChangeKind,
@@ -50,14 +49,19 @@ from provisions.models import (
     parse_record_id,
     sha256_text,
 )
-from provisions.search import highlight, semantic_search
+from provisions.search import semantic_search
 from provisions.serializers import (
     ChangeSerializer,
+    CitationSerializer,
     DocumentSerializer,
+    ImportSerializer,
     PlatformDetailSerializer,
     PlatformSerializer,
     ProvisionDetailSerializer,
     ProvisionSerializer,
+    SearchParameters,
+    SearchResultSerializer,
+    VerifySerializer,
     VersionDetailSerializer,
     VersionSerializer,
     assignment_of,
@@ -106,37 +110,6 @@ CITATION_RENDERERS = [
 ]
 
 
-class VerifySerializer(serializers.Serializer):
-    version = serializers.IntegerField()
-    recorded_sha256 = serializers.CharField()
-    computed_sha256 = serializers.CharField(help_text="sha256 of the stored text, computed now")
-    match = serializers.BooleanField()
-    byte_size = serializers.IntegerField()
-    computed_byte_size = serializers.IntegerField()
-    verified_at = serializers.DateTimeField()
-
-
-class CitationSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["provision", "document", "version"])
-    record_id = serializers.CharField()
-    title = serializers.CharField()
-    platform = serializers.CharField()
-    document = serializers.CharField()
-    document_record_id = serializers.CharField()
-    version_id = serializers.IntegerField()
-    captured_at = serializers.DateTimeField()
-    origin = serializers.CharField()
-    origin_name = serializers.CharField()
-    origin_ref = serializers.CharField()
-    commit = serializers.CharField(allow_blank=True)
-    source_url = serializers.CharField(allow_blank=True)
-    version_sha256 = serializers.CharField()
-    text_sha256 = serializers.CharField(allow_null=True)
-    permalink = serializers.URLField()
-    accessed = serializers.DateField()
-    publisher = serializers.CharField()
-
-
 CITATION_SCHEMA = {
     "parameters": [
         OpenApiParameter(
@@ -153,6 +126,7 @@ CITATION_SCHEMA = {
         (200, "application/x-research-info-systems"): OpenApiTypes.STR,
         (200, "text/plain"): OpenApiTypes.STR,
     },
+    "examples": docs.CITATION_EXAMPLES,
 }
 
 
@@ -217,76 +191,28 @@ def get_by_record_id(queryset, prefix: str, value: str):
         raise exceptions.NotFound(f"No record {format_record_id(prefix, pk)}.") from None
 
 
-# -- filters -------------------------------------------------------------------------------
-
-
-class RecordIdFilter(df.CharFilter):
-    """``D-000123`` / ``P-000123``; anything else is a 400 naming the parameter."""
-
-    def __init__(self, *args, prefix: str, **kwargs):
-        self.prefix = prefix
-        super().__init__(*args, **kwargs)
-        self.extra["validators"] = [
-            RegexValidator(
-                rf"^{prefix}-\d{{6,}}$", f"A record ID like {format_record_id(prefix, 123)}."
-            )
-        ]
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return qs.filter(**{self.field_name: parse_record_id(value, self.prefix)})
-
-
-class DocumentFilter(df.FilterSet):
-    platform = df.CharFilter(field_name="platform__slug", help_text="Platform slug")
-
-    class Meta:
-        model = Document
-        fields = ["platform", "slug"]
-
-
-class VersionFilter(df.FilterSet):
-    document = RecordIdFilter(field_name="document_id", prefix="D", help_text="D-000123")
-    platform = df.CharFilter(field_name="document__platform__slug", help_text="Platform slug")
-    change_kind = df.MultipleChoiceFilter(choices=Version._meta.get_field("change_kind").choices)
-    captured_after = df.IsoDateTimeFilter(field_name="captured_at", lookup_expr="gte")
-    captured_before = df.IsoDateTimeFilter(field_name="captured_at", lookup_expr="lt")
-
-    class Meta:
-        model = Version
-        fields = ["document", "platform", "change_kind", "captured_after", "captured_before"]
-
-
-class ProvisionFilter(df.FilterSet):
-    document = RecordIdFilter(field_name="document_id", prefix="D", help_text="D-000123")
-    platform = df.CharFilter(field_name="document__platform__slug", help_text="Platform slug")
-    clause_type = df.CharFilter(field_name="assignment__clause_type__slug")
-    severity = df.ChoiceFilter(
-        field_name="assignment__severity",
-        choices=[("critical", "critical"), ("high", "high"), ("medium", "medium"), ("low", "low")],
-    )
-    confidence = df.ChoiceFilter(
-        field_name="assignment__confidence",
-        choices=[("high", "high"), ("medium", "medium"), ("low", "low")],
-    )
-    live = df.ChoiceFilter(
-        choices=[("true", "true"), ("false", "false")],
-        method="filter_live",
-        help_text="true: in the latest version; false: removed",
-    )
-
-    class Meta:
-        model = Provision
-        fields = ["document", "platform", "clause_type", "severity", "confidence", "live", "kind"]
-
-    def filter_live(self, queryset, name, value):
-        return queryset.filter(removed_in__isnull=value == "true")
-
-
 # -- viewsets ------------------------------------------------------------------------------
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[docs.example("A platform", docs.PLATFORM)]),
+    retrieve=extend_schema(
+        examples=[
+            docs.example(
+                "OpenAI",
+                {
+                    **docs.PLATFORM,
+                    "documents": [
+                        {
+                            key: docs.DOCUMENT[key]
+                            for key in ("record_id", "slug", "name", "latest_version", "url")
+                        }
+                    ],
+                },
+            )
+        ]
+    ),
+)
 class PlatformViewSet(viewsets.ReadOnlyModelViewSet):
     """Platforms with at least one stored document version, by slug."""
 
@@ -311,7 +237,9 @@ class PlatformViewSet(viewsets.ReadOnlyModelViewSet):
         data = self.get_serializer(platform).data
         return conditional_response(request, data, last_modified=platform.updated_at)
 
-    @extend_schema(responses=DocumentSerializer)
+    @extend_schema(
+        responses=DocumentSerializer, examples=[docs.example("A document", docs.DOCUMENT)]
+    )
     @action(detail=True, url_path=r"documents/(?P<document_slug>[^/]+)")
     def document(self, request, slug=None, document_slug=None):
         """A document by platform slug and document slug."""
@@ -325,6 +253,10 @@ class PlatformViewSet(viewsets.ReadOnlyModelViewSet):
         return conditional_response(request, data, last_modified=document.updated_at)
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[docs.example("A document", docs.DOCUMENT)]),
+    retrieve=extend_schema(examples=[docs.example("A document", docs.DOCUMENT)]),
+)
 class DocumentViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
     """Documents (usage policy, terms...) by record ID ``D-000123``."""
 
@@ -365,6 +297,32 @@ class DocumentViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[docs.example("A version", docs.VERSION)]),
+    retrieve=extend_schema(
+        examples=[
+            docs.example(
+                "A version with its text",
+                {
+                    **docs.VERSION,
+                    "captures": [
+                        {
+                            "kind": "change",
+                            "captured_at": "2025-10-29T17:04:11Z",
+                            "repository": "genai-contrib-versions",
+                            "commit": "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+                            "path": "OpenAI/Usage Policies.md",
+                            "subject": "Record new changes of OpenAI Usage Policies",
+                            "source_url": "https://openai.com/policies/usage-policies/",
+                            "licence": "",
+                        }
+                    ],
+                    "text": "# Usage Policies\n\n…",
+                },
+            )
+        ]
+    ),
+)
 class VersionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
     """Stored versions: the exact text of a document at a capture time, with its sha256."""
 
@@ -412,7 +370,9 @@ class VersionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
             ),
         )
 
-    @extend_schema(responses=VerifySerializer)
+    @extend_schema(
+        responses=VerifySerializer, examples=[docs.example("The text is intact", docs.VERIFY)]
+    )
     @action(detail=True)
     def verify(self, request, pk=None):
         """Re-hash the stored text now and compare it with the recorded sha256."""
@@ -431,25 +391,10 @@ class VersionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class ApplicableRegulationSerializer(serializers.Serializer):
-    slug = serializers.CharField(source="regulation.slug")
-    short_name = serializers.CharField(source="regulation.short_name")
-    jurisdiction = serializers.CharField(source="regulation.jurisdiction")
-    status = serializers.CharField(source="regulation.status")
-    article = serializers.CharField(allow_blank=True)
-    rationale = serializers.CharField()
-    basis = serializers.CharField(help_text="'clause type <name>' if inherited, or 'curator'")
-
-
-class ProvisionRecordSerializer(ProvisionDetailSerializer):
-    regulations = ApplicableRegulationSerializer(
-        many=True, read_only=True, source="applicable_regulations"
-    )
-
-    class Meta(ProvisionDetailSerializer.Meta):
-        fields = [*ProvisionDetailSerializer.Meta.fields, "regulations"]
-
-
+@extend_schema_view(
+    list=extend_schema(examples=[docs.example("A provision", docs.PROVISION)]),
+    retrieve=extend_schema(examples=[docs.example("A provision", docs.PROVISION_DETAIL)]),
+)
 class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
     """Provisions (verbatim clauses) by record ID ``P-000123``, with clause type and history."""
 
@@ -486,7 +431,7 @@ class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
         )
 
     def get_serializer_class(self):
-        return ProvisionSerializer if self.action == "list" else ProvisionRecordSerializer
+        return ProvisionSerializer if self.action == "list" else ProvisionDetailSerializer
 
     def get_object(self):
         return get_by_record_id(self.get_queryset(), "P", self.kwargs["pk"])
@@ -510,6 +455,7 @@ class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
             ),
         ],
         responses=CITATION_SCHEMA["responses"],
+        examples=CITATION_SCHEMA["examples"],
     )
     @action(detail=True, renderer_classes=CITATION_RENDERERS)
     def citation(self, request, pk=None):
@@ -548,6 +494,7 @@ class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
+@extend_schema_view(list=extend_schema(examples=[docs.example("A change", docs.CHANGE)]))
 class ChangeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Versions after the first, newest first: what changed, and how much.
 
@@ -575,33 +522,6 @@ class ChangeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return changes
 
 
-class SearchResultSerializer(ProvisionSerializer):
-    rank = serializers.FloatField(read_only=True, allow_null=True, help_text="Full text only")
-    similarity = serializers.FloatField(
-        read_only=True, allow_null=True, help_text="Semantic only: cosine, 1 = same meaning"
-    )
-    snippet_html = serializers.SerializerMethodField(
-        help_text="Full text only: escaped HTML with <mark> around matches"
-    )
-
-    class Meta(ProvisionSerializer.Meta):
-        fields = [*ProvisionSerializer.Meta.fields, "rank", "similarity", "snippet_html"]
-
-    def get_snippet_html(self, provision) -> str | None:
-        snippet = getattr(provision, "snippet", None)
-        return str(highlight(snippet)) if snippet is not None else None
-
-    def to_representation(self, provision):
-        provision.rank = getattr(provision, "rank", None)
-        provision.similarity = getattr(provision, "similarity", None)
-        return super().to_representation(provision)
-
-
-class SearchParameters(serializers.Serializer):
-    q = serializers.CharField(max_length=500, help_text="websearch syntax for full text")
-    mode = serializers.ChoiceField(choices=["fulltext", "semantic"], default="fulltext")
-
-
 SEMANTIC_LIMIT = 100
 
 
@@ -609,7 +529,7 @@ SEMANTIC_LIMIT = 100
     list=extend_schema(
         parameters=[SearchParameters],
         summary="Full-text or semantic search over provisions",
-        examples=[OpenApiExample("CSAM clauses", value=None, parameter_only=("q", "query"))],
+        examples=[docs.example("A full-text match", docs.SEARCH_RESULT)],
     )
 )
 class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -642,25 +562,17 @@ class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-class ImportSerializer(serializers.Serializer):
-    sources = serializers.ListField(
-        child=serializers.CharField(max_length=1000),
-        min_length=1,
-        max_length=20,
-        help_text="Corpus folders, OTA clones or bundles on the server, or git URLs",
-    )
-
-
 @extend_schema_view(
     create=extend_schema(
         summary="Queue an import in the worker (staff token)",
         responses={202: ImportSerializer},
         examples=[
+            docs.example("Queued", {"sources": ["../shared/corpus"]}),
             OpenApiExample(
                 "The shared corpus",
                 value={"sources": ["../shared/corpus"]},
                 request_only=True,
-            )
+            ),
         ],
     )
 )

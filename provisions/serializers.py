@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from atlas.api import SparseFieldsMixin
 from provisions.models import Document, Platform, Provision, Version
+from provisions.search import highlight
 
 
 def absolute(request, path: str) -> str:
@@ -250,10 +251,96 @@ class SimilarSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
 
 
+class ApplicableRegulationSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="regulation.slug")
+    short_name = serializers.CharField(source="regulation.short_name")
+    jurisdiction = serializers.CharField(source="regulation.jurisdiction")
+    status = serializers.CharField(source="regulation.status")
+    article = serializers.CharField(allow_blank=True)
+    rationale = serializers.CharField()
+    basis = serializers.CharField(help_text="'clause type <name>' if inherited, or 'curator'")
+
+
 class ProvisionDetailSerializer(ProvisionSerializer):
     history = SpanSerializer(many=True, read_only=True, source="history_spans")
     revisions = RevisionSerializer(many=True, read_only=True)
     similar = SimilarSerializer(many=True, read_only=True)
+    regulations = ApplicableRegulationSerializer(
+        many=True, read_only=True, source="applicable_regulations"
+    )
 
     class Meta(ProvisionSerializer.Meta):
-        fields = [*ProvisionSerializer.Meta.fields, "history", "revisions", "similar"]
+        fields = [
+            *ProvisionSerializer.Meta.fields,
+            "history",
+            "revisions",
+            "similar",
+            "regulations",
+        ]
+
+
+class VerifySerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    recorded_sha256 = serializers.CharField()
+    computed_sha256 = serializers.CharField(help_text="sha256 of the stored text, computed now")
+    match = serializers.BooleanField()
+    byte_size = serializers.IntegerField()
+    computed_byte_size = serializers.IntegerField()
+    verified_at = serializers.DateTimeField()
+
+
+class CitationSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["provision", "document", "version"])
+    record_id = serializers.CharField()
+    title = serializers.CharField()
+    platform = serializers.CharField()
+    document = serializers.CharField()
+    document_record_id = serializers.CharField()
+    version_id = serializers.IntegerField()
+    captured_at = serializers.DateTimeField()
+    origin = serializers.CharField()
+    origin_name = serializers.CharField()
+    origin_ref = serializers.CharField()
+    commit = serializers.CharField(allow_blank=True)
+    source_url = serializers.CharField(allow_blank=True)
+    version_sha256 = serializers.CharField()
+    text_sha256 = serializers.CharField(allow_null=True)
+    permalink = serializers.URLField()
+    accessed = serializers.DateField()
+    publisher = serializers.CharField()
+
+
+class SearchResultSerializer(ProvisionSerializer):
+    rank = serializers.FloatField(read_only=True, allow_null=True, help_text="Full text only")
+    similarity = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Semantic only: cosine, 1 = same meaning"
+    )
+    snippet_html = serializers.SerializerMethodField(
+        help_text="Full text only: escaped HTML with <mark> around matches"
+    )
+
+    class Meta(ProvisionSerializer.Meta):
+        fields = [*ProvisionSerializer.Meta.fields, "rank", "similarity", "snippet_html"]
+
+    def get_snippet_html(self, provision) -> str | None:
+        snippet = getattr(provision, "snippet", None)
+        return str(highlight(snippet)) if snippet is not None else None
+
+    def to_representation(self, provision):
+        provision.rank = getattr(provision, "rank", None)
+        provision.similarity = getattr(provision, "similarity", None)
+        return super().to_representation(provision)
+
+
+class SearchParameters(serializers.Serializer):
+    q = serializers.CharField(max_length=500, help_text="websearch syntax for full text")
+    mode = serializers.ChoiceField(choices=["fulltext", "semantic"], default="fulltext")
+
+
+class ImportSerializer(serializers.Serializer):
+    sources = serializers.ListField(
+        child=serializers.CharField(max_length=1000),
+        min_length=1,
+        max_length=20,
+        help_text="Corpus folders, OTA clones or bundles on the server, or git URLs",
+    )

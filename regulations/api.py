@@ -4,9 +4,10 @@ tracked platforms address it (``regulations.queries.regulation_coverage``)."""
 from __future__ import annotations
 
 from django_filters import rest_framework as df
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from atlas import schema as docs
 from atlas.api import SparseFieldsMixin, conditional_response
 from provisions.serializers import PageField
 from regulations.models import Regulation, Status
@@ -112,6 +113,10 @@ class RegulationFilter(df.FilterSet):
         return queryset.filter(pk__in=live) if value else queryset.exclude(pk__in=live)
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[docs.example("A regulation", docs.REGULATION)]),
+    retrieve=extend_schema(examples=[docs.example("A regulation", docs.REGULATION_DETAIL)]),
+)
 class RegulationViewSet(viewsets.ReadOnlyModelViewSet):
     """The regulation catalog, by slug; detail says which tracked platforms address each law."""
 

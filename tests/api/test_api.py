@@ -402,3 +402,12 @@ def test_browsable_api_and_offline_docs_for_humans(client, world):
         for operation in operations.values():
             assert operation.get("description") or operation.get("summary"), path
             assert "404" in operation["responses"] and "429" in operation["responses"]
+            bodies = [
+                *operation.get("requestBody", {}).get("content", {}).values(),
+                *(
+                    c
+                    for r in operation["responses"].values()
+                    for c in r.get("content", {}).values()
+                ),
+            ]
+            assert any(body.get("examples") for body in bodies), f"no example for {path}"

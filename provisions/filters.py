@@ -1,0 +1,72 @@
+"""Query-parameter filters of the API lists (django-filter); a malformed value is a 400."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django_filters import rest_framework as df
+
+from provisions.models import Document, Provision, Version, format_record_id, parse_record_id
+
+
+class RecordIdFilter(df.CharFilter):
+    """``D-000123`` / ``P-000123``; anything else is a 400 naming the parameter."""
+
+    def __init__(self, *args, prefix: str, **kwargs):
+        self.prefix = prefix
+        super().__init__(*args, **kwargs)
+        self.extra["validators"] = [
+            RegexValidator(
+                rf"^{prefix}-\d{{6,}}$", f"A record ID like {format_record_id(prefix, 123)}."
+            )
+        ]
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{self.field_name: parse_record_id(value, self.prefix)})
+
+
+class DocumentFilter(df.FilterSet):
+    platform = df.CharFilter(field_name="platform__slug", help_text="Platform slug")
+
+    class Meta:
+        model = Document
+        fields = ["platform", "slug"]
+
+
+class VersionFilter(df.FilterSet):
+    document = RecordIdFilter(field_name="document_id", prefix="D", help_text="D-000123")
+    platform = df.CharFilter(field_name="document__platform__slug", help_text="Platform slug")
+    change_kind = df.MultipleChoiceFilter(choices=Version._meta.get_field("change_kind").choices)
+    captured_after = df.IsoDateTimeFilter(field_name="captured_at", lookup_expr="gte")
+    captured_before = df.IsoDateTimeFilter(field_name="captured_at", lookup_expr="lt")
+
+    class Meta:
+        model = Version
+        fields = ["document", "platform", "change_kind", "captured_after", "captured_before"]
+
+
+class ProvisionFilter(df.FilterSet):
+    document = RecordIdFilter(field_name="document_id", prefix="D", help_text="D-000123")
+    platform = df.CharFilter(field_name="document__platform__slug", help_text="Platform slug")
+    clause_type = df.CharFilter(field_name="assignment__clause_type__slug")
+    severity = df.ChoiceFilter(
+        field_name="assignment__severity",
+        choices=[("critical", "critical"), ("high", "high"), ("medium", "medium"), ("low", "low")],
+    )
+    confidence = df.ChoiceFilter(
+        field_name="assignment__confidence",
+        choices=[("high", "high"), ("medium", "medium"), ("low", "low")],
+    )
+    live = df.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_live",
+        help_text="true: in the latest version; false: removed",
+    )
+
+    class Meta:
+        model = Provision
+        fields = ["document", "platform", "clause_type", "severity", "confidence", "live", "kind"]
+
+    def filter_live(self, queryset, name, value):
+        return queryset.filter(removed_in__isnull=value == "true")
