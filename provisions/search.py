@@ -154,3 +154,76 @@ def semantic_search(q: str, *, provisions=None, limit: int = 50, encoder=None) -
         provision.similarity = similarity[provision.text_hash]
     found.sort(key=lambda p: (-p.similarity, p.pk))
     return found[:limit]
+
+
+# Search filters: parameter -> lookup on Provision.
+FACETS = {
+    "platform": "document__platform__slug",
+    "clause_type": "assignment__clause_type__slug",
+    "severity": "assignment__severity",
+    "regulation": "assignment__clause_type__regulation_links__regulation__slug",
+}
+
+
+def filter_provisions(provisions, filters: dict[str, str]):
+    """Narrow a Provision queryset by the facet values chosen (empty values are ignored)."""
+    for name, value in filters.items():
+        if value:
+            provisions = provisions.filter(**{FACETS[name]: value})
+    return provisions.distinct() if filters.get("regulation") else provisions
+
+
+def facet_counts(matches, *, size: int = 12) -> tuple[dict[str, list], int]:
+    """Per facet, its values among ``matches`` with how many matching provisions have each
+    (most first, at most ``size``), and the number of matches.
+
+    A fixed number of small queries, counted here. Grouping in SQL took four joined GROUP BYs,
+    and joining the matches to the assignments made PostgreSQL scan all 100,000 of them
+    (20-60 ms for a frequent word at design scale); looking the assignments up by the matches'
+    ids uses the index.
+    """
+    from collections import Counter
+
+    from comparisons.models import Assignment, ClauseType
+    from regulations.models import ClauseTypeLink
+
+    rows = list(
+        matches.order_by()
+        .values_list("pk", "document__platform__slug", "document__platform__name")
+        .distinct()
+    )
+    assigned = dict(
+        (provision_id, (type_id, severity))
+        for provision_id, type_id, severity in Assignment.objects.filter(
+            provision_id__in=[row[0] for row in rows]
+        ).values_list("provision_id", "clause_type_id", "severity")
+    )
+    type_ids = {type_id for type_id, _severity in assigned.values()}
+    types = dict(
+        (pk, (slug, name))
+        for pk, slug, name in ClauseType.objects.filter(pk__in=type_ids).values_list(
+            "pk", "slug", "name"
+        )
+    )
+    links: dict[int, set[tuple[str, str]]] = {}
+    for type_id, slug, name in ClauseTypeLink.objects.filter(
+        clause_type_id__in=type_ids
+    ).values_list("clause_type_id", "regulation__slug", "regulation__short_name"):
+        links.setdefault(type_id, set()).add((slug, name))
+    counters = {name: Counter() for name in FACETS}
+    for pk, platform, platform_name in rows:
+        counters["platform"][(platform, platform_name)] += 1
+        if pk in assigned:
+            type_id, severity = assigned[pk]
+            counters["clause_type"][types[type_id]] += 1
+            counters["severity"][(severity, severity)] += 1
+            for regulation in links.get(type_id, ()):
+                counters["regulation"][regulation] += 1
+    facets = {
+        name: [
+            (value, label, count)
+            for (value, label), count in sorted(counter.items(), key=lambda i: (-i[1], i[0]))[:size]
+        ]
+        for name, counter in counters.items()
+    }
+    return facets, len(rows)

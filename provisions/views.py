@@ -20,7 +20,14 @@ from provisions.models import (
     parse_record_id,
     sha256_text,
 )
-from provisions.search import excerpt, search_query, semantic_search
+from provisions.search import (
+    FACETS,
+    excerpt,
+    facet_counts,
+    filter_provisions,
+    search_query,
+    semantic_search,
+)
 from regulations.queries import applicable_regulations, suggested_regulations
 
 SEARCH_PAGE_SIZE = 20
@@ -285,7 +292,7 @@ def search(request):
     q = request.GET.get("q", "").strip()[:300]
     mode = "semantic" if request.GET.get("mode") == "semantic" else "text"
     filters = {name: request.GET.get(name, "") for name in FACETS}
-    candidates = _filtered(Provision.objects.all(), filters)
+    candidates = filter_provisions(Provision.objects.all(), filters)
     page = facets = None
     if q:
         if mode == "semantic":
@@ -295,46 +302,13 @@ def search(request):
             hits = candidates.search(q).select_related("document__platform", "assignment")
             hits = hits.defer("search_vector")
             matches = candidates.filter(search_vector=search_query(q))
-        page = Paginator(hits, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        facets, total = facet_counts(matches, size=FACET_SIZE)
+        paginator = Paginator(hits, SEARCH_PAGE_SIZE)
+        paginator.count = total  # known from the facet query: no separate COUNT(*)
+        page = paginator.get_page(request.GET.get("page"))
         for result in page:
             result.excerpt = excerpt(result.text, getattr(result, "snippet", ""))
-        facets = _facets(matches)
     context = {"q": q, "mode": mode, "filters": filters, "page": page, "facets": facets}
     context["severities"] = Severity.choices
     template = "provisions/search.html#results" if request.htmx else "provisions/search.html"
     return render(request, template, context)
-
-
-FACETS = {
-    "platform": "document__platform__slug",
-    "clause_type": "assignment__clause_type__slug",
-    "severity": "assignment__severity",
-    "regulation": "assignment__clause_type__regulation_links__regulation__slug",
-}
-FACET_LABELS = {
-    "platform": "document__platform__name",
-    "clause_type": "assignment__clause_type__name",
-    "severity": "assignment__severity",
-    "regulation": "assignment__clause_type__regulation_links__regulation__short_name",
-}
-
-
-def _filtered(provisions, filters):
-    for name, value in filters.items():
-        if value:
-            provisions = provisions.filter(**{FACETS[name]: value})
-    return provisions.distinct() if filters.get("regulation") else provisions
-
-
-def _facets(matches):
-    """Per facet, the values among the matches with how many matching provisions each has."""
-    facets = {}
-    for name, path in FACETS.items():
-        rows = (
-            matches.exclude(**{f"{path}__isnull": True})
-            .values(path, FACET_LABELS[name])
-            .annotate(count=Count("pk", distinct=True))
-            .order_by("-count", path)[:FACET_SIZE]
-        )
-        facets[name] = [(r[path], r[FACET_LABELS[name]], r["count"]) for r in rows]
-    return facets

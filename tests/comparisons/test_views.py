@@ -309,3 +309,29 @@ def test_provision_page_shows_matches_of_the_same_clause_type_only(client, world
     html = client.get(alpha.get_absolute_url()).content.decode()
     assert "Never create sexual content involving minors." not in html
     assert "No provision of the same clause type on another platform." in html
+
+
+def test_regulation_filter_and_search_facets_count_what_the_database_holds(client, world):
+    from regulations.models import ClauseTypeLink
+    from tests.regulations.conftest import link, make_regulation
+
+    regulation = make_regulation("child-safety-act")
+    link(world["csam"], regulation, rationale="It regulates CSAM.")
+    table = compare_table(platforms=["alpha", "beta", "gamma"], regulation="child-safety-act")
+    assert [row.clause_type.slug for row in table.rows] == ["csam"]
+    html = client.get("/compare/?platforms=alpha,beta&regulation=child-safety-act").content
+    assert b'data-clause-type="csam"' in html and b'data-clause-type="governing-law"' not in html
+    assert "It regulates CSAM." in client.get("/clause-types/csam/").content.decode()
+
+    html = client.get("/search/?q=laws+or+child+or+minors").content.decode()
+    matches = Provision.objects.search("laws or child or minors")
+    assert f"<strong>{matches.count()}</strong> provisions match" in html
+    for slug in ("alpha", "beta", "gamma"):
+        count = matches.filter(document__platform__slug=slug).count()
+        assert f'<option value="{slug}">{slug.title()} ({count})</option>' in html
+    csam = matches.filter(assignment__clause_type__slug="csam").count()
+    assert f'<option value="csam">CSAM prohibition ({csam})</option>' in html
+    assert f'<option value="child-safety-act">CHILD-SAFETY-ACT ({csam})</option>' in html
+    assert ClauseTypeLink.objects.count() == 1
+    filtered = client.get("/search/?q=laws+or+child+or+minors&regulation=child-safety-act")
+    assert f"<strong>{csam}</strong> provisions match" in filtered.content.decode()
