@@ -51,6 +51,10 @@ def test_open_a_provision_from_search(live_server, page, shoot, world):
     page.get_by_role("link", name="Verify: re-hash the stored text").click()
     expect(page.locator(".verify-result")).to_contain_text("Hash verified")
     shoot("provision")
+    # on a phone: one column, nothing wider than the screen
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot("provision-phone")
 
 
 def test_compare_three_platforms_add_a_fourth_filter_and_export(live_server, page, shoot, world):
@@ -76,6 +80,9 @@ def test_compare_three_platforms_add_a_fourth_filter_and_export(live_server, pag
     expect(page.locator('tr[data-clause-type="csam"]')).to_be_visible()
     expect(page).to_have_url(re.compile(r"only_differences=1"))
     shoot("compare-differences")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the table scrolls
+    page.set_viewport_size({"width": 1280, "height": 900})
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
     with open(download.value.path(), encoding="utf-8") as exported:
