@@ -156,6 +156,8 @@ def best_assignments(
             "severity",
             "provision__text",
             "provision__document__name",
+            "provision__document__slug",
+            "provision__document__platform_id",
         )
         .order_by("clause_type_id", "platform_id", "place")
     )

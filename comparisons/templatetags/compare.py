@@ -52,3 +52,34 @@ def _cell(cell, type_url) -> str:
         f'</blockquote></summary><a href="{url}"><code>{record_id}</code></a> '
         f'<span class="muted">{escape(provision.document.name)}</span></details></td>'
     )
+
+
+@register.simple_tag
+def platform_cards(cells):
+    """The clause-type page: one card per platform with its most typical provisions."""
+    platform_url = _url_pattern("provisions:platform")
+    provision_url = _url_pattern("provisions:detail")
+    cards = []
+    for cell in cells:
+        severity = escape(cell.severity)
+        shown = "".join(
+            f'<blockquote class="verbatim">{_lines(a.provision.text)}</blockquote>'
+            f'<p class="meta"><a href="{provision_url.replace(SENTINEL, a.provision.record_id)}">'
+            f"<code>{a.provision.record_id}</code></a> {escape(a.provision.document.name)}"
+            f" · score {a.score:.2f}</p>"
+            for a in cell.assignments
+        )
+        typical = f", the {len(cell.assignments)} most typical shown" if cell.more else ""
+        cards.append(
+            f'<article class="platform-card"><h3>'
+            f'<a href="{platform_url.replace(SENTINEL, escape(cell.platform.slug))}">'
+            f"{escape(cell.platform.name)}</a> "
+            f'<span class="sev sev-{severity}">{severity.capitalize()}</span></h3>'
+            f'<p class="muted">{cell.total} provision{"" if cell.total == 1 else "s"} in force'
+            f"{typical}</p>{shown}</article>"
+        )
+    return mark_safe("\n".join(cards))  # noqa: S308 - every value is escaped
+
+
+def _lines(text: str) -> str:
+    return escape(text).replace("\n", "<br>")
