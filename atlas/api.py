@@ -11,6 +11,7 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import Http404, JsonResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -31,7 +32,13 @@ class Pagination(pagination.PageNumberPagination):
             if not value.isdigit() or int(value) < 1 or (ceiling and int(value) > ceiling):
                 limit = f" and at most {ceiling}" if ceiling else ""
                 raise exceptions.ValidationError({name: [f"Must be an integer ≥ 1{limit}."]})
-        return super().paginate_queryset(queryset, request, view)
+        if not isinstance(queryset, QuerySet):
+            return super().paginate_queryset(queryset, request, view)
+        # The page's primary keys first (OFFSET over the bare, filtered table), then its rows
+        # with all their joins: a deep page costs what a first page does.
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True), request, view)
+        rows = queryset.order_by().in_bulk(ids)
+        return [rows[pk] for pk in ids]
 
 
 class StrictOrderingFilter(filters.OrderingFilter):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -181,6 +182,13 @@ class CitationMixin:
         return super().finalize_response(request, response, *args, **kwargs)
 
 
+def count_of(model, **filters):
+    """The number of ``model`` rows of the outer document, as a correlated subquery."""
+    rows = model.objects.filter(document=OuterRef("pk"), **filters).order_by()
+    counted = rows.values("document").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def get_by_record_id(queryset, prefix: str, value: str):
     pk = parse_record_id(value, prefix)
     if pk is None:
@@ -268,7 +276,12 @@ class DocumentViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
 
     @staticmethod
     def queryset_for_detail():
-        return Document.objects.with_counts().select_related("platform")
+        # Two correlated counts rather than ``with_counts()``'s joins: joining versions and
+        # provisions at once multiplies the rows (versions × provisions per document).
+        return Document.objects.select_related("platform").annotate(
+            version_count=count_of(Version),
+            live_provision_count=count_of(Provision, removed_in__isnull=True),
+        )
 
     def get_queryset(self):
         return self.queryset_for_detail().filter(latest_version__isnull=False)

@@ -186,7 +186,8 @@ class ProvisionSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     document = serializers.CharField(source="document.record_id", read_only=True)
     platform = serializers.CharField(source="document.platform.slug", read_only=True)
     live = serializers.SerializerMethodField()
-    clause_type = serializers.SerializerMethodField()
+    # A provision not yet assigned (not embedded yet, or no type fits) has null here.
+    clause_type = AssignmentSerializer(source="assignment", read_only=True, allow_null=True)
     url = serializers.SerializerMethodField()
     page = PageField()
 
@@ -211,11 +212,6 @@ class ProvisionSerializer(SparseFieldsMixin, serializers.ModelSerializer):
 
     def get_live(self, provision) -> bool:
         return provision.removed_in_id is None
-
-    @extend_schema_field(AssignmentSerializer(allow_null=True))
-    def get_clause_type(self, provision):
-        assignment = assignment_of(provision)
-        return AssignmentSerializer(assignment).data if assignment else None
 
     def get_url(self, provision) -> str:
         return absolute(
