@@ -96,6 +96,7 @@ def test_diff_two_versions(live_server, page, shoot, world):
     document = Document.objects.get(platform__slug="alpha")
     page.goto(f"{live_server.url}{document.get_absolute_url()}")
     expect(page.get_by_role("heading", name="Versions (2 distinct texts)")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # nothing overflows
     shoot("document")
     page.get_by_role("button", name="Show the changes").click()
     expect(page.locator("h1")).to_have_text("Version 1 → version 2")
