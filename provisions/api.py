@@ -8,6 +8,7 @@ queries whatever the page size.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
@@ -172,7 +173,11 @@ class CitationMixin:
     def cite(self, request, citation: citations.Citation):
         fmt = request.accepted_renderer.format
         render = citations.RENDER.get(fmt, citations.as_json)
-        return conditional_response(request, render(citation), last_modified=citation.captured_at)
+        # The record changes when its access date does: at midnight.
+        today = dt.datetime.combine(citation.accessed, dt.time.min, tzinfo=dt.UTC)
+        return conditional_response(
+            request, render(citation), last_modified=max(citation.captured_at, today)
+        )
 
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)

@@ -411,3 +411,20 @@ def test_browsable_api_and_offline_docs_for_humans(client, world):
                 ),
             ]
             assert any(body.get("examples") for body in bodies), f"no example for {path}"
+
+
+def test_the_web_process_loads_no_model_at_start():
+    """Importing every URL and API module leaves torch and sklearn unloaded (classification
+    loads them on its first request only)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); import atlas.urls, sys; "
+        "heavy = ('torch', 'sklearn', 'sentence_transformers'); "
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "[]"
