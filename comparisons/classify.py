@@ -105,3 +105,32 @@ def classify_text(text: str, *, encoder=None) -> Classification:
         candidates=ranked[1:],
         model_name=encoder.name,
     )
+
+
+def curate_clause_type(*, provision, clause_type, curator: str):
+    """A curator's decision that ``provision`` is of ``clause_type``; every re-run keeps it.
+
+    The classifier's previous choice, if different, stays visible as the runner-up. Matches on
+    other platforms and coverage are recomputed by the worker's next assignment run.
+    """
+    from comparisons.models import Assignment, Basis, Confidence
+
+    previous = Assignment.objects.filter(provision=provision).select_related("clause_type").first()
+    replaced = previous if previous and previous.clause_type_id != clause_type.pk else None
+    assignment, _ = Assignment.objects.update_or_create(
+        provision=provision,
+        defaults={
+            "clause_type": clause_type,
+            "basis": Basis.CURATED,
+            "score": 1.0,  # a decision, not a probability: the basis says so
+            "confidence": Confidence.HIGH,
+            "runner_up": replaced.clause_type if replaced else None,
+            "runner_up_score": replaced.score if replaced else None,
+            "severity": clause_type.default_severity,
+            "severity_rule": f"default severity of the clause type “{clause_type.name}”, "
+            f"chosen by curator {curator}",
+            "model_name": "curator",
+            "text_hash": provision.text_hash,
+        },
+    )
+    return assignment

@@ -55,6 +55,7 @@ from provisions.search import semantic_search
 from provisions.serializers import (
     ChangeSerializer,
     CitationSerializer,
+    CurateSerializer,
     DocumentSerializer,
     ImportSerializer,
     PlatformDetailSerializer,
@@ -510,6 +511,37 @@ class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
                 span=span,
             ),
         )
+
+    @extend_schema(
+        summary="Curator: set the provision's clause type (staff token)",
+        request=CurateSerializer,
+        responses=ProvisionDetailSerializer,
+        examples=[
+            OpenApiExample("Set the clause type", value={"clause_type": "csam"}, request_only=True),
+            docs.example("The provision, curated", docs.PROVISION_DETAIL),
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["put"],
+        url_path="clause-type",
+        permission_classes=[permissions.IsAdminUser],
+    )
+    def curate(self, request, pk=None):
+        """Kept by every re-run of clause-type assignment; matches and coverage are
+        recomputed by the worker right after."""
+        from comparisons import tasks as comparison_tasks
+
+        provision = get_by_record_id(Provision.objects.defer("search_vector"), "P", pk)
+        body = CurateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        classify.curate_clause_type(
+            provision=provision,
+            clause_type=body.validated_data["clause_type"],
+            curator=request.user.get_username(),
+        )
+        comparison_tasks.assign_provisions.delay_on_commit()
+        return self.retrieve(request, pk=pk)
 
 
 @extend_schema_view(list=extend_schema(examples=[docs.example("A change", docs.CHANGE)]))

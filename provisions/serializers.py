@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from atlas.api import SparseFieldsMixin
+from comparisons.models import ClauseType
 from provisions.models import Document, Platform, Provision, Version
 from provisions.search import highlight
 
@@ -339,4 +340,10 @@ class ImportSerializer(serializers.Serializer):
         min_length=1,
         max_length=20,
         help_text="Corpus folders, OTA clones or bundles on the server, or git URLs",
+    )
+
+
+class CurateSerializer(serializers.Serializer):
+    clause_type = serializers.SlugRelatedField(
+        slug_field="slug", queryset=ClauseType.objects.all(), help_text="A clause type slug"
     )

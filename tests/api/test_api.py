@@ -428,3 +428,35 @@ def test_the_web_process_loads_no_model_at_start():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_curator_sets_a_clause_type_that_reassignment_keeps(
+    client, world, staff_token, fake_encoder, django_capture_on_commit_callbacks
+):
+    from comparisons.clustering import assign_provisions
+
+    provision = world["provisions"].get(text__startswith="You must be at least 18")
+    before = Assignment.objects.select_related("clause_type").get(provision=provision)
+    url = f"/api/v1/provisions/{provision.record_id}/clause-type/"
+    body = {"clause_type": "account-security"}
+    assert client.put(url, body, content_type="application/json").status_code == 401
+    missing = client.put(
+        url,
+        {"clause_type": "no-such-type"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {staff_token}",
+    )
+    assert missing.status_code == 400 and "clause_type" in missing.json()["parameters"]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.put(
+            url, body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {staff_token}"
+        )
+    assert response.status_code == 200
+    assert len(callbacks) == 1  # the worker then recomputes matches and coverage
+    shown = response.json()["clause_type"]
+    assert shown["clause_type"]["slug"] == "account-security" and shown["basis"] == "curated"
+    assert shown["runner_up"]["slug"] == before.clause_type.slug
+    assert "curator curator" in shown["severity_rule"]
+    assign_provisions(encoder=fake_encoder)
+    kept = Assignment.objects.get(provision=provision)
+    assert kept.basis == "curated" and kept.clause_type.slug == "account-security"
