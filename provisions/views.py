@@ -36,12 +36,15 @@ FACET_SIZE = 12
 
 
 def home(request):
+    # both provision counts in one scan of the table
+    provisions = Provision.objects.aggregate(
+        provisions=Count("pk"), live_provisions=Count("pk", filter=Q(removed_in__isnull=True))
+    )
     counts = {
         "platforms": Platform.objects.filter(documents__versions__isnull=False).distinct().count(),
         "documents": Document.objects.filter(versions__isnull=False).distinct().count(),
         "versions": Version.objects.count(),
-        "provisions": Provision.objects.count(),
-        "live_provisions": Provision.objects.live().count(),
+        **provisions,
         "clause_types": ClauseType.objects.count(),
         "clause_types_used": Coverage.objects.values("clause_type").distinct().count(),
     }
