@@ -5,8 +5,10 @@
 Creates a scratch database on the same server (dropped afterwards), fills it with
 ``generate_scale_data`` (clearly marked synthetic platforms) and the regulation catalog, then
 times each endpoint through the whole Django stack (middleware, DRF, serializers; Django's test
-client, no network) beside a trivial endpoint, the API root, measured in the same run. Prints
-p50/p95 in milliseconds and each endpoint's ratio to the trivial one.
+client, no network) beside a trivial endpoint, the API root, all requests interleaved in one
+shuffled queue in the same run. Prints p50/p95 in milliseconds and each endpoint's ratio to the
+trivial one (regulation detail gets a quarter as many requests: it lists every provision that
+addresses the law).
 """
 
 import argparse
@@ -40,18 +42,20 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def timed(client: Client, urls: list[str]) -> list[float]:
-    samples = []
-    for url in urls:
+def timed(client: Client, urls: list[tuple[str, str]]) -> dict[str, list[float]]:
+    """Milliseconds per request, by endpoint name."""
+    samples: dict[str, list[float]] = {}
+    for name, url in urls:
         started = time.perf_counter()
         response = client.get(url)
-        samples.append((time.perf_counter() - started) * 1000)
+        samples.setdefault(name, []).append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code, response.content[:300])
     return samples
 
 
 def endpoints(requests: int) -> dict[str, list[str]]:
     from provisions.models import Platform, Provision, Span
+    from regulations.models import ClauseTypeLink
 
     rng = random.Random(20261201)
     ids = list(Provision.objects.values_list("pk", flat=True))
@@ -61,6 +65,7 @@ def endpoints(requests: int) -> dict[str, list[str]]:
         Span.objects.filter(provision_id__in=chosen).values_list("provision_id", "version_id")
     )
     slugs = list(Platform.objects.values_list("slug", flat=True))
+    linked = sorted(set(ClauseTypeLink.objects.values_list("regulation__slug", flat=True)))
     record = "P-{:06d}".format
     return {
         "trivial (API root)": ["/api/v1/"] * requests,
@@ -72,6 +77,9 @@ def endpoints(requests: int) -> dict[str, list[str]]:
         ],
         "compare (4 platforms)": [
             "/api/v1/compare/?platforms=" + ",".join(rng.sample(slugs, 4)) for _ in range(requests)
+        ],
+        "regulation detail": [
+            f"/api/v1/regulations/{rng.choice(linked)}/" for _ in range(requests // 4)
         ],
         "provision list (50)": [
             f"/api/v1/provisions/?page={rng.randrange(1, len(ids) // 50 + 1)}"
@@ -99,18 +107,21 @@ def main() -> None:
         load_catalog()
         print(f"synthetic data: {time.perf_counter() - started:.1f} s")
         client = Client()
-        urls = endpoints(args.requests)
-        for batch in urls.values():
-            timed(client, batch[: max(5, len(batch) // 10)])  # warm-up, not counted
-        results = {name: timed(client, batch) for name, batch in urls.items()}
+        # All endpoints in one shuffled queue: on a shared machine, load weighs on each alike.
+        batches = endpoints(args.requests)
+        queue = [(name, url) for name, batch in batches.items() for url in batch]
+        random.Random(1).shuffle(queue)
+        timed(client, queue[: len(queue) // 10])  # warm-up, not counted
+        results = timed(client, queue)
         base_p50 = statistics.median(results["trivial (API root)"])
         base_p95 = percentile(results["trivial (API root)"], 0.95)
         print(
             f"{args.requests} requests each; {args.provisions} provisions, "
-            f"{args.platforms} platforms"
+            f"{args.platforms} platforms; load average {os.getloadavg()[0]:.1f}"
         )
         print(f"{'endpoint':28} {'p50 ms':>8} {'p95 ms':>8} {'p50 ×':>7} {'p95 ×':>7}")
-        for name, samples in results.items():
+        for name in batches:
+            samples = results[name]
             p50, p95 = statistics.median(samples), percentile(samples, 0.95)
             print(f"{name:28} {p50:8.1f} {p95:8.1f} {p50 / base_p50:7.1f} {p95 / base_p95:7.1f}")
     finally:
