@@ -248,7 +248,15 @@ REGULATION_DETAIL = {
     ],
     "coverage": {
         "tracked": 18,
-        "addressing": [{"slug": "openai", "name": "OpenAI", "provisions": ["P-000123"]}],
+        "addressing": [
+            {
+                "slug": "openai",
+                "name": "OpenAI",
+                "live_provisions": 3,
+                "provisions": "https://atlas.example/api/v1/provisions/"
+                "?regulation=us-18-usc-2252a&platform=openai",
+            }
+        ],
         "silent": ["runway"],
     },
 }

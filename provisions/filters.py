@@ -58,6 +58,10 @@ class ProvisionFilter(df.FilterSet):
         field_name="assignment__confidence",
         choices=[("high", "high"), ("medium", "medium"), ("low", "low")],
     )
+    regulation = df.CharFilter(
+        method="filter_regulation",
+        help_text="Live provisions this regulation applies to (regulation slug)",
+    )
     live = df.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
         method="filter_live",
@@ -66,7 +70,25 @@ class ProvisionFilter(df.FilterSet):
 
     class Meta:
         model = Provision
-        fields = ["document", "platform", "clause_type", "severity", "confidence", "live", "kind"]
+        fields = [
+            "document",
+            "platform",
+            "clause_type",
+            "severity",
+            "confidence",
+            "regulation",
+            "live",
+            "kind",
+        ]
+
+    def filter_regulation(self, queryset, name, value):
+        from regulations.models import Regulation
+        from regulations.queries import provisions_addressing
+
+        regulation = Regulation.objects.filter(slug=value).first()
+        if regulation is None:
+            return queryset.none()
+        return queryset.filter(pk__in=provisions_addressing(regulation).values("pk"))
 
     def filter_live(self, queryset, name, value):
         return queryset.filter(removed_in__isnull=value == "true")

@@ -1,17 +1,24 @@
 """API for the regulation catalog: each law, the clause types that engage it, and which
-tracked platforms address it (``regulations.queries.regulation_coverage``)."""
+tracked platforms address it, counted from ``regulations.queries.provisions_addressing`` (the
+provisions themselves are one link away: ``/api/v1/provisions/?regulation=<slug>``)."""
 
 from __future__ import annotations
 
+from django.db.models import Count
+from django.urls import reverse
 from django_filters import rest_framework as df
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from atlas import schema as docs
 from atlas.api import SparseFieldsMixin, conditional_response
-from provisions.serializers import PageField
+from provisions.serializers import PageField, absolute
 from regulations.models import Regulation, Status
-from regulations.queries import clause_types_engaging, regulation_coverage
+from regulations.queries import (
+    clause_types_engaging,
+    provisions_addressing,
+    tracked_platforms,
+)
 
 
 class RegulationSerializer(SparseFieldsMixin, serializers.ModelSerializer):
@@ -55,9 +62,8 @@ class EngagingClauseTypeSerializer(serializers.Serializer):
 class AddressingPlatformSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
-    provisions = serializers.ListField(
-        child=serializers.CharField(), help_text="Record IDs of its live provisions addressing it"
-    )
+    live_provisions = serializers.IntegerField(help_text="Its live provisions addressing it")
+    provisions = serializers.URLField(help_text="Those provisions, as an API list")
 
 
 class CoverageSerializer(serializers.Serializer):
@@ -84,19 +90,32 @@ class RegulationDetailSerializer(RegulationSerializer):
 
     @extend_schema_field(CoverageSerializer)
     def get_coverage(self, regulation):
-        coverage = regulation.coverage
+        request = self.context.get("request")
+        tracked = tracked_platforms()
+        counts = dict(
+            provisions_addressing(regulation)
+            .filter(document__platform__in=tracked)
+            .order_by()
+            .values("document__platform_id")
+            .annotate(n=Count("pk"))
+            .values_list("document__platform_id", "n")
+        )
+        listing = reverse("api:provision-list")
         return {
-            "tracked": coverage.tracked,
+            "tracked": len(tracked),
             "addressing": [
                 {
-                    "slug": row.platform.slug,
-                    "name": row.platform.name,
-                    "provisions": [p.record_id for p in row.provisions],
+                    "slug": p.slug,
+                    "name": p.name,
+                    "live_provisions": counts[p.pk],
+                    "provisions": absolute(
+                        request, f"{listing}?regulation={regulation.slug}&platform={p.slug}"
+                    ),
                 }
-                for row in coverage.rows
-                if row.provisions
+                for p in tracked
+                if p.pk in counts
             ],
-            "silent": [p.slug for p in coverage.silent],
+            "silent": [p.slug for p in tracked if p.pk not in counts],
         }
 
 
@@ -133,6 +152,5 @@ class RegulationViewSet(viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         regulation = self.get_object()
         regulation.engaging = list(clause_types_engaging(regulation))
-        regulation.coverage = regulation_coverage(regulation)
         data = self.get_serializer(regulation).data
         return conditional_response(request, data, last_modified=regulation.updated_at)

@@ -149,8 +149,14 @@ def test_regulation_detail_says_who_addresses_it(client, world):
     data = get(client, f"/api/v1/regulations/{link.regulation.slug}/")
     coverage = regulation_coverage(link.regulation)
     assert data["coverage"]["tracked"] == coverage.tracked
-    addressing = {row["slug"]: row["provisions"] for row in data["coverage"]["addressing"]}
-    assert world["csam"].record_id in addressing["alpha"]
+    addressing = {row["slug"]: row for row in data["coverage"]["addressing"]}
+    assert set(addressing) == {p.slug for p in coverage.addressing}
+    for row in coverage.rows:
+        if row.provisions:
+            assert addressing[row.platform.slug]["live_provisions"] == len(row.provisions)
+    listed = client.get(addressing["alpha"]["provisions"]).json()
+    assert world["csam"].record_id in {p["record_id"] for p in listed["results"]}
+    assert listed["count"] == addressing["alpha"]["live_provisions"]
     assert set(data["coverage"]["silent"]) == {p.slug for p in coverage.silent}
     assert link.clause_type.slug in {t["slug"] for t in data["clause_types"]}
 
