@@ -240,6 +240,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "atlas.api.Pagination",
     "DEFAULT_THROTTLE_CLASSES": ["atlas.api.AnonThrottle", "atlas.api.UserThrottle"],
+    # Clients are told apart by address: X-Forwarded-For only from our own proxy (one hop),
+    # never as sent by the client (DRF's default would let a client pick its identity).
+    "NUM_PROXIES": 1 if env_bool("BEHIND_PROXY") else 0,
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "atlas.api.ContentNegotiation",
     "EXCEPTION_HANDLER": "atlas.api.exception_handler",
 }

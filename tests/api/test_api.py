@@ -302,6 +302,9 @@ def test_throttle_answers_429_with_retry_after(client, world, settings):
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 60
     assert response.json()["status"] == 429
+    # A client cannot pose as another one with a header of its own.
+    spoofed = client.get("/api/v1/platforms/", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert spoofed.status_code == 429
     # Per client: another address is not held back by this one.
     assert client.get("/api/v1/platforms/", REMOTE_ADDR="10.0.0.9").status_code == 200
 
