@@ -106,3 +106,21 @@ def test_curated_links_meet_precision_and_recall_on_the_labelled_pairs(assigned,
     assert f"precision {result.precision:.3f}" in out and f"recall {result.recall:.3f}" in out
     assert result.precision >= 0.9, out
     assert result.recall >= 0.8, out
+
+
+def test_regulation_page_denominator_matches_the_database_on_the_real_corpus(assigned, client):
+    from provisions.models import Platform
+    from regulations.models import Regulation
+    from regulations.queries import provisions_addressing
+
+    regulation = Regulation.objects.get(slug="gb-online-safety-act-2023")
+    tracked = list(Platform.objects.filter(documents__versions__isnull=False).distinct())
+    addressing = set(
+        provisions_addressing(regulation).values_list("document__platform__name", flat=True)
+    )
+    assert len(tracked) >= 18 and 2 <= len(addressing) < len(tracked)
+    html = client.get(regulation.get_absolute_url()).content.decode()
+    assert f"Addressed by {len(addressing)} of {len(tracked)} platforms tracked" in html
+    silent = html.split("No provision found for:")[1].split("</p>")[0]
+    for platform in tracked:
+        assert (platform.name in silent) == (platform.name not in addressing), platform.name
