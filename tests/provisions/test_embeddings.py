@@ -90,7 +90,8 @@ def test_pending_wordings_come_shortest_first(tmp_path):
 
     corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
     import_sources([str(corpus)])
-    ids = pending_wordings("any-model")
+    document = Document.objects.get(platform__slug="acme")
+    ids = pending_wordings("any-model", document_ids=[document.pk])
     lengths = [len(Revision.objects.get(pk=pk).text) for pk in ids]
     assert len(ids) == 2 and lengths == sorted(lengths)
 

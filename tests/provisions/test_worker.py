@@ -59,13 +59,13 @@ def start_worker(broker: str, log_path) -> subprocess.Popen:
             "worker",
             "--concurrency=1",
             "--pool=prefork",
-            "--loglevel=WARNING",
+            "--loglevel=INFO",
             "--without-gossip",
             "--without-mingle",
         ],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
 
