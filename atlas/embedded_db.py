@@ -64,7 +64,9 @@ def stop() -> None:
     import pgserver  # noqa: F401  (locates the bundled pg_ctl)
     from pgserver._commands import pg_ctl
 
-    pg_ctl(["-D", str(pgdata), "-w", "stop"], pgdata=pgdata)
+    # As root, pgserver runs the server as its own system user, and pg_ctl refuses root.
+    as_user = {"user": "pgserver"} if os.geteuid() == 0 else {}
+    pg_ctl(["-w", "stop"], pgdata=pgdata, **as_user)
     handle_pids = pgdata / ".handle_pids.json"
     if handle_pids.exists():
         handle_pids.write_text("[]")
