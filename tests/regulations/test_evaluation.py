@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -35,6 +37,8 @@ def test_unstored_clauses_or_unknown_regulations_stop_the_evaluation(world):
         evaluate_links([pair("eu-nothing", True)])
 
 
-def test_the_command_refuses_to_report_on_an_empty_database():
-    with pytest.raises(CommandError, match="not stored"):
-        call_command("evaluate_regulations")
+def test_the_command_refuses_to_report_on_clauses_it_cannot_find(tmp_path):
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"pairs": [pair("eu-dsa", True, path="nowhere/x/2025.md")]}))
+    with pytest.raises(CommandError, match="1 labelled provisions are not stored"):
+        call_command("evaluate_regulations", labels=labels)
