@@ -70,18 +70,21 @@ def write_world(folder, world) -> None:
     import_sources([str(folder)])
 
 
-def assign_by_words(types=TYPES) -> dict[str, ClauseType]:
-    """Clause types and curated assignments by keyword, then the stored coverage."""
+def assign_by_words(platforms, types=TYPES) -> dict[str, ClauseType]:
+    """Clause types, and curated assignments by keyword for these platforms' provisions (the
+    session may also hold the real corpus), then the stored coverage and matches."""
     made = {}
     for slug, (name, category, severity, _words) in types.items():
-        made[slug] = ClauseType.objects.create(
+        made[slug] = ClauseType.objects.get_or_create(
             slug=slug,
-            name=name,
-            category=category,
-            description=f"Provisions about {name.lower()}.",
-            default_severity=severity,
-        )
-    for provision in Provision.objects.all():
+            defaults={
+                "name": name,
+                "category": category,
+                "description": f"Provisions about {name.lower()}.",
+                "default_severity": severity,
+            },
+        )[0]
+    for provision in Provision.objects.filter(document__platform__slug__in=platforms):
         for slug, (_n, _c, severity, words) in types.items():
             if any(word in provision.text for word in words):
                 Assignment.objects.create(
@@ -96,21 +99,21 @@ def assign_by_words(types=TYPES) -> dict[str, ClauseType]:
                     text_hash=provision.text_hash,
                 )
                 break
-    link_similar()
+    link_similar(platforms)
     from comparisons.clustering import store_coverage
 
     store_coverage()
     return made
 
 
-def link_similar(per_provision: int = 3) -> None:
+def link_similar(platforms, per_provision: int = 3) -> None:
     """Stored matches as the worker makes them: same type, other platforms, live provisions."""
     from comparisons.models import SimilarProvision
 
     live = list(
-        Assignment.objects.filter(provision__removed_in__isnull=True).values_list(
-            "provision_id", "clause_type_id", "provision__document__platform_id"
-        )
+        Assignment.objects.filter(
+            provision__removed_in__isnull=True, provision__document__platform__slug__in=platforms
+        ).values_list("provision_id", "clause_type_id", "provision__document__platform_id")
     )
     rows = []
     for pk, type_id, platform_id in live:
@@ -124,7 +127,11 @@ def link_similar(per_provision: int = 3) -> None:
 
 def build_world(folder, world=WORLD) -> dict[str, ClauseType]:
     write_world(folder, world)
-    return assign_by_words()
+    return assign_by_words(list(world))
+
+
+def world_provisions():
+    return Provision.objects.filter(document__platform__slug__in=WORLD)
 
 
 @pytest.fixture
@@ -165,12 +172,12 @@ def test_compare_table_filters(world):
 
 
 def test_full_text_search_ranks_and_highlights(world):
-    results = list(Provision.objects.search("child abuse"))
+    results = list(world_provisions().search("child abuse"))
     assert results and all("child" in r.text.lower() for r in results)
     assert "\ue000child\ue001" in results[0].snippet.lower()
-    assert not Provision.objects.search("zebra crossing").exists()
+    assert not world_provisions().search("zebra crossing").exists()
     # websearch syntax: quoted phrases and exclusions
-    assert {p.document.platform.slug for p in Provision.objects.search('"laws of" -ireland')} == {
+    assert {p.document.platform.slug for p in world_provisions().search('"laws of" -ireland')} == {
         "alpha",
         "beta",
     }
@@ -260,7 +267,7 @@ def test_compare_csv_is_the_same_table(client, world):
     by_type = {row[1]: row for row in rows[1:]}
     assert set(by_type) == {"CSAM prohibition", "Governing law", "Minimum age"}
     assert by_type["CSAM prohibition"][5:] == ["", "0", "no provision found"]
-    alpha_csam = Provision.objects.get(text__startswith="Never generate child")
+    alpha_csam = world_provisions().get(text__startswith="Never generate child")
     assert by_type["CSAM prohibition"][2:5] == [
         "critical",
         "1",
@@ -273,9 +280,11 @@ def test_clause_type_page_side_by_side_silent_and_counts(client, world):
     assert "Provisions about csam prohibition." in html
     assert "Never generate child sexual abuse material of any kind." in html
     assert "Never create sexual content involving minors." in html
-    tracked = Provision.objects.values("document__platform").distinct().count()
+    from provisions.models import Platform
+
+    tracked = Platform.objects.filter(documents__versions__isnull=False).distinct().count()
     having = Coverage.objects.filter(clause_type=world["csam"]).count()
-    assert f"<strong>{having} of {tracked}</strong> platforms tracked" in html
+    assert f"<strong>{having}</strong> of {tracked} platforms tracked" in html
     assert f"Silent platforms ({tracked - having} of {tracked})" in html
     silent = html.split("Silent platforms")[1]
     assert "Gamma" in silent and "Delta" in silent and "Alpha" not in silent
@@ -288,7 +297,7 @@ def test_rows_and_lists_built_in_python_escape_stored_values(client, world):
     from provisions.models import Platform
 
     Platform.objects.filter(slug="delta").update(name="Delta <b>AI</b>")
-    Provision.objects.filter(text__startswith="Users must be").update(
+    world_provisions().filter(text__startswith="Users must be").update(
         text="Users <i>must</i> be 18."
     )
     compare = client.get("/compare/?platforms=beta,delta").content.decode()
@@ -299,8 +308,8 @@ def test_rows_and_lists_built_in_python_escape_stored_values(client, world):
 
 
 def test_provision_page_shows_matches_of_the_same_clause_type_only(client, world):
-    alpha = Provision.objects.get(text__startswith="Never generate child")
-    beta = Provision.objects.get(text__startswith="Never create sexual")
+    alpha = world_provisions().get(text__startswith="Never generate child")
+    beta = world_provisions().get(text__startswith="Never create sexual")
     html = client.get(alpha.get_absolute_url()).content.decode()
     assert "Never create sexual content involving minors." in html
     assert "similarity 0.80" in html
@@ -311,8 +320,7 @@ def test_provision_page_shows_matches_of_the_same_clause_type_only(client, world
     assert "No provision of the same clause type on another platform." in html
 
 
-def test_regulation_filter_and_search_facets_count_what_the_database_holds(client, world):
-    from regulations.models import ClauseTypeLink
+def test_regulation_filter_and_search_facets_count_what_the_database_holds(client, world, tmp_path):
     from tests.regulations.conftest import link, make_regulation
 
     regulation = make_regulation("child-safety-act")
@@ -323,15 +331,25 @@ def test_regulation_filter_and_search_facets_count_what_the_database_holds(clien
     assert b'data-clause-type="csam"' in html and b'data-clause-type="governing-law"' not in html
     assert "It regulates CSAM." in client.get("/clause-types/csam/").content.decode()
 
-    html = client.get("/search/?q=laws+or+child+or+minors").content.decode()
-    matches = Provision.objects.search("laws or child or minors")
-    assert f"<strong>{matches.count()}</strong> provisions match" in html
-    for slug in ("alpha", "beta", "gamma"):
-        count = matches.filter(document__platform__slug=slug).count()
-        assert f'<option value="{slug}">{slug.title()} ({count})</option>' in html
-    csam = matches.filter(assignment__clause_type__slug="csam").count()
-    assert f'<option value="csam">CSAM prohibition ({csam})</option>' in html
-    assert f'<option value="child-safety-act">CHILD-SAFETY-ACT ({csam})</option>' in html
-    assert ClauseTypeLink.objects.count() == 1
-    filtered = client.get("/search/?q=laws+or+child+or+minors&regulation=child-safety-act")
-    assert f"<strong>{csam}</strong> provisions match" in filtered.content.decode()
+    # Two more platforms whose clauses share a word no real policy uses, so that every
+    # facet count is about these rows alone, whatever else the session's database holds.
+    facet_world = {
+        "facet-one": {
+            "2025-01-01": "# P\n\n- Quokkafy no child abuse material.\n"
+            "- Quokkafy under the laws of Peru.\n"
+        },
+        "facet-two": {"2025-01-01": "# P\n\n- Quokkafy nothing involving minors.\n"},
+    }
+    write_world(tmp_path / "facets", facet_world)
+    assign_by_words(list(facet_world))
+    html = client.get("/search/?q=quokkafy").content.decode()
+    matches = Provision.objects.search("quokkafy")
+    assert matches.count() == 3 and "<strong>3</strong> provisions match" in html
+    assert '<option value="facet-one">Facet-One (2)</option>' in html
+    assert '<option value="facet-two">Facet-Two (1)</option>' in html
+    assert '<option value="csam">CSAM prohibition (2)</option>' in html
+    assert '<option value="governing-law">Governing law (1)</option>' in html
+    assert '<option value="critical">Critical (2)</option>' in html
+    assert '<option value="child-safety-act">CHILD-SAFETY-ACT (2)</option>' in html
+    filtered = client.get("/search/?q=quokkafy&regulation=child-safety-act").content.decode()
+    assert "<strong>2</strong> provisions match" in filtered

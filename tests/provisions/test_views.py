@@ -136,20 +136,21 @@ def test_document_diff_between_two_versions(client, imported):
 
 
 def test_search_page_highlights_and_htmx_renders_only_results(client, imported):
-    html = client.get("/search/?q=harass").content.decode()
-    assert "<strong>1</strong> provision matches “harass”" in html
+    # filtered to this platform: the session's database may hold the real corpus too
+    html = client.get("/search/?q=harass&platform=acme").content.decode()
+    assert "<strong>1</strong> provision matches “harass” with the filters chosen" in html
     assert "<mark>harass</mark>" in html
-    response = client.get("/search/?q=harass", headers={"HX-Request": "true"})
+    response = client.get("/search/?q=harass&platform=acme", headers={"HX-Request": "true"})
     fragment = response.content.decode()
     assert "<html" not in fragment and 'id="results"' in fragment and "<mark>" in fragment
-    html = client.get("/search/?q=zebra").content.decode()
+    html = client.get("/search/?q=zebra&platform=acme").content.decode()
     assert "No provision contains these words" in html
 
 
 def test_search_never_renders_stored_markup(client, tmp_path):
     text = GOOD + "- Do not <script>alert(1)</script> inject scripts.\n"
     import_sources([str(write_corpus(tmp_path, {"2025-01-01.md": text.encode()}))])
-    html = client.get("/search/?q=inject").content.decode()
+    html = client.get("/search/?q=inject&platform=acme").content.decode()
     assert "<script>alert(1)" not in html
     # verbatim, even where ts_headline would drop the tag-like text
     assert "Do not &lt;script&gt;alert(1)&lt;/script&gt; <mark>inject</mark> scripts." in html
@@ -169,8 +170,8 @@ def test_excerpt_is_a_verbatim_window_around_the_match():
 
 
 def test_search_count_matches_the_database(client, imported):
-    expected = Provision.objects.search("harass or impersonate").count()
-    html = client.get("/search/?q=harass+or+impersonate").content.decode()
+    expected = imported.provisions.search("harass or impersonate").count()
+    html = client.get("/search/?q=harass+or+impersonate&platform=acme").content.decode()
     assert expected == 2
     assert f"<strong>{expected}</strong> provisions match “harass or impersonate”" in html
 
