@@ -74,6 +74,11 @@ def main() -> None:
     document_ids = [d.pk for d in documents]
 
     env = {**os.environ, "DATABASE_URL": connection_url(connection.settings_dict)}
+    # Messages left by an interrupted run name rows of another database: a worker busy with
+    # them would share the CPU with the measurements.
+    from atlas.celery import app
+
+    print(f"broker: {app.control.purge()} stale messages purged")
     worker = subprocess.Popen(
         [
             sys.executable,
