@@ -8,6 +8,7 @@ API, so all three always agree. A cell holds a platform's live provisions of tha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, Count, F, IntegerField, Min, Value, When, Window
 from django.db.models.functions import RowNumber
@@ -15,6 +16,9 @@ from django.db.models.functions import RowNumber
 from comparisons.models import Assignment, ClauseType, Severity
 from provisions.models import Platform
 from regulations.models import Regulation
+
+if TYPE_CHECKING:
+    from comparisons.queries import PlatformRef
 from regulations.queries import clause_types_engaging
 
 MIN_PLATFORMS, MAX_PLATFORMS = 2, 8
@@ -126,17 +130,17 @@ def compare_table(
 
 
 def best_assignments(
-    platforms: list[Platform], type_ids: list[int], *, per_cell: int = PER_CELL
+    platforms: list[Platform] | list[PlatformRef], type_ids: list[int], *, per_cell: int = PER_CELL
 ) -> dict[tuple[int, int], Cell]:
     """One query: the best ``per_cell`` live assignments per (clause type, platform), with
-    totals."""
+    totals. ``platforms`` are models or coverage's ``PlatformRef`` tuples (pk, slug, name)."""
     if not platforms or not type_ids:
         return {}
     partition = [F("clause_type_id"), F("provision__document__platform_id")]
     assignments = (
         Assignment.objects.filter(
             clause_type_id__in=type_ids,
-            provision__document__platform__in=platforms,
+            provision__document__platform_id__in=[p.pk for p in platforms],
             provision__removed_in__isnull=True,
         )
         .annotate(
