@@ -179,25 +179,34 @@ def facet_counts(matches, *, size: int = 12) -> tuple[dict[str, list], int]:
 
     A fixed number of small queries, counted here. Grouping in SQL took four joined GROUP BYs,
     and joining the matches to the assignments made PostgreSQL scan all 100,000 of them
-    (20-60 ms for a frequent word at design scale); looking the assignments up by the matches'
-    ids uses the index.
+    (20-60 ms for a frequent word at design scale). Each match's assignment is read by a
+    correlated subquery instead (one index probe per match): 3-4x cheaper than sending the
+    matches' ids back in a second query (1,500 bound parameters for a frequent word).
     """
     from collections import Counter
+
+    from django.db.models import OuterRef, Subquery
 
     from comparisons.models import Assignment, ClauseType
     from regulations.models import ClauseTypeLink
 
+    assignment = Assignment.objects.filter(provision_id=OuterRef("pk"))
     rows = list(
         matches.order_by()
-        .values_list("pk", "document__platform__slug", "document__platform__name")
+        .annotate(
+            assigned_type=Subquery(assignment.values("clause_type_id")),
+            assigned_severity=Subquery(assignment.values("severity")),
+        )
+        .values_list(
+            "pk",
+            "document__platform__slug",
+            "document__platform__name",
+            "assigned_type",
+            "assigned_severity",
+        )
         .distinct()
     )
-    assigned = dict(
-        (provision_id, (type_id, severity))
-        for provision_id, type_id, severity in Assignment.objects.filter(
-            provision_id__in=[row[0] for row in rows]
-        ).values_list("provision_id", "clause_type_id", "severity")
-    )
+    assigned = {pk: (type_id, severity) for pk, _slug, _name, type_id, severity in rows if type_id}
     type_ids = {type_id for type_id, _severity in assigned.values()}
     types = dict(
         (pk, (slug, name))
@@ -211,7 +220,7 @@ def facet_counts(matches, *, size: int = 12) -> tuple[dict[str, list], int]:
     ).values_list("clause_type_id", "regulation__slug", "regulation__short_name"):
         links.setdefault(type_id, set()).add((slug, name))
     counters = {name: Counter() for name in FACETS}
-    for pk, platform, platform_name in rows:
+    for pk, platform, platform_name, _type_id, _severity in rows:
         counters["platform"][(platform, platform_name)] += 1
         if pk in assigned:
             type_id, severity = assigned[pk]
