@@ -23,6 +23,23 @@ def database_url() -> str:
     return connection_url(connection.settings_dict)
 
 
+def use_broker(url: str) -> None:
+    """Point this process's Celery app at another broker.
+
+    Setting ``broker_url`` alone is not enough once anything has been queued: the app keeps
+    its connection and producer pools for the first broker it used, and messages would go on
+    to it (earlier tests queue on the embedded filesystem broker).
+    """
+    from atlas.celery import app
+
+    app.conf.broker_url = url
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def redis_broker(settings):
     import redis
@@ -34,12 +51,10 @@ def redis_broker(settings):
         pytest.fail(f"Redis is needed at {REDIS_URL} (start it: see README, Tests)")
     client.flushdb()
     settings.CELERY_BROKER_URL = REDIS_URL
-    from atlas.celery import app
-
-    app.conf.broker_url = REDIS_URL
+    use_broker(REDIS_URL)
     yield REDIS_URL
     client.flushdb()
-    app.conf.broker_url = "filesystem://"
+    use_broker("filesystem://")
 
 
 def start_worker(broker: str, log_path) -> subprocess.Popen:
