@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils.html import escape
@@ -137,12 +138,13 @@ def semantic_search(q: str, *, provisions=None, limit: int = 50, encoder=None) -
 
     vector = embed_query(q, encoder=encoder)
     name = encoder.name if encoder else settings.EMBEDDING_MODEL
-    nearest = list(
+    query = (
         TextEmbedding.objects.filter(model_name=name)
         .annotate(distance=CosineDistance("vector", vector))
         .order_by("distance")
         .values_list("text_hash", "distance")[: limit * 4]
     )
+    nearest = _nearest(query, limit * 4)
     similarity = {text_hash: 1 - distance for text_hash, distance in nearest}
     candidates = provisions if provisions is not None else Provision.objects.all()
     found = list(
@@ -154,6 +156,23 @@ def semantic_search(q: str, *, provisions=None, limit: int = 50, encoder=None) -
         provision.similarity = similarity[provision.text_hash]
     found.sort(key=lambda p: (-p.similarity, p.pk))
     return found[:limit]
+
+
+def _nearest(query, count: int) -> list:
+    """Run a nearest-vector query, exactly if the index cannot serve it in full.
+
+    The HNSW index hands over at most ``hnsw.ef_search`` candidates before the model-name
+    filter applies, so vectors of another model (kept after a model change) can crowd out
+    this model's: with fewer rows than asked, the query runs again without the index.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL hnsw.ef_search = {min(1000, max(40, int(count)))}")
+        nearest = list(query)
+    if len(nearest) < count:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            nearest = list(query)
+    return nearest
 
 
 # Search filters: parameter -> lookup on Provision.

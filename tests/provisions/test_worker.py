@@ -33,8 +33,7 @@ def use_broker(url: str) -> None:
     from atlas.celery import app
 
     app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Dropped, not closed: kombu keeps pools per broker URL and would hand a closed one back.
     app._pool = None
     if "amqp" in app.__dict__:
         app.amqp._producer_pool = None
