@@ -21,6 +21,7 @@ from django.utils import timezone
 from comparisons.clustering import confidence_band, load_clause_types, store_coverage
 from comparisons.models import Assignment, SimilarProvision
 from provisions.bulk import analyze_tables, copy_rows, reserve_ids, update_rows
+from provisions.ingest import COLUMNS as INGEST_COLUMNS
 from provisions.models import (
     Capture,
     Document,
@@ -288,20 +289,7 @@ COLUMNS = {
         "created_at",
         "updated_at",
     ),
-    "capture": (
-        "key",
-        "version_id",
-        "kind",
-        "captured_at",
-        "repository",
-        "commit",
-        "path",
-        "subject",
-        "source_url",
-        "licence",
-        "created_at",
-        "updated_at",
-    ),
+    "capture": INGEST_COLUMNS["capture"][1],  # the same rows as an import writes
     "provision": (
         "id",
         "document_id",
@@ -316,27 +304,8 @@ COLUMNS = {
         "created_at",
         "updated_at",
     ),
-    "revision": (
-        "id",
-        "provision_id",
-        "number",
-        "text",
-        "text_hash",
-        "first_version_id",
-        "similarity",
-        "created_at",
-        "updated_at",
-    ),
-    "span": (
-        "version_id",
-        "provision_id",
-        "revision_id",
-        "position",
-        "start",
-        "end",
-        "heading_path",
-        "lead_in",
-    ),
+    "revision": INGEST_COLUMNS["revision"][1],  # the same rows as an import writes
+    "span": INGEST_COLUMNS["span"][1],  # the same rows as an import writes
     "assignment": (
         "provision_id",
         "clause_type_id",
