@@ -116,31 +116,89 @@ def embed_pending(
     """Embed every clause wording (of these documents, or all) that lacks an embedding.
 
     Each chunk is stored as soon as it is encoded: a worker killed mid-run loses at most the
-    chunk in hand, and the next run finds only what is still missing. Returns how many
+    chunks in hand, and the next run finds only what is still missing. Returns how many
     embeddings were stored.
+
+    In autocommit (the worker), chunk k is stored by a second thread, on its own database
+    connection, while chunk k+1 is encoded: the HNSW index insertions then run in the database
+    server beside the encoder instead of between its chunks (they were ~9% of the worker's
+    time on the whole corpus). Inside a transaction, chunks are stored in it, in this thread,
+    so that they commit or roll back with the caller's work.
     """
     encoder = encoder or get_encoder()
     chunk = chunk or settings.EMBEDDING_CHUNK_SIZE
     started = time.perf_counter()
     ids = pending_wordings(encoder.name, document_ids=document_ids)
-    stored, encoding = 0, 0.0
-    for offset in range(0, len(ids), chunk):
-        pending = _texts(ids[offset : offset + chunk])
-        hashes = list(pending)
-        encode_started = time.perf_counter()
-        vectors = encoder.encode([pending[h] for h in hashes])
-        encoding += time.perf_counter() - encode_started
-        stored += store_embeddings(encoder.name, hashes, vectors)
+    stored, encoding, waiting = 0, 0.0, 0.0
+    with _Storer(encoder.name, overlap=not connection.in_atomic_block) as storer:
+        for offset in range(0, len(ids), chunk):
+            pending = _texts(ids[offset : offset + chunk])
+            hashes = list(pending)
+            encode_started = time.perf_counter()
+            vectors = encoder.encode([pending[h] for h in hashes])
+            encoding += time.perf_counter() - encode_started
+            wait_started = time.perf_counter()
+            stored += storer.store(hashes, vectors)
+            waiting += time.perf_counter() - wait_started
+        wait_started = time.perf_counter()
+        stored += storer.finish()
+        waiting += time.perf_counter() - wait_started
     if ids:
         elapsed = time.perf_counter() - started
         logger.info(
-            "embedded %d wordings in %.1f s (%.1f texts/s; encoding %.1f s of it)",
+            "embedded %d wordings in %.1f s (%.1f texts/s; encoding %.1f s of it, "
+            "waiting for storage %.1f s)",
             len(ids),
             elapsed,
             len(ids) / elapsed,
             encoding,
+            waiting,
         )
     return stored
+
+
+class _Storer:
+    """Stores chunks with ``store_embeddings``, in a second thread when ``overlap`` is set.
+
+    At most one chunk is being stored at a time: ``store`` first waits for the previous one
+    (returning how many it stored, and re-raising its error), then hands over the new one.
+    """
+
+    def __init__(self, model_name: str, *, overlap: bool):
+        self.model_name = model_name
+        self.executor = None
+        self.future = None
+        if overlap:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+
+    def __enter__(self):
+        return self
+
+    def store(self, hashes: list[str], vectors) -> int:
+        if self.executor is None:
+            return store_embeddings(self.model_name, hashes, vectors)
+        done = self.finish()
+        self.future = self.executor.submit(store_embeddings, self.model_name, hashes, vectors)
+        return done
+
+    def finish(self) -> int:
+        future, self.future = self.future, None
+        return future.result() if future is not None else 0
+
+    def __exit__(self, *exc):
+        if self.executor is not None:
+            # On an error in the encoder, the chunk already handed over is still stored: it is
+            # complete, and storing it is what a rerun would do anyway.
+            try:
+                self.finish()
+            finally:
+                # The thread's own connection (Django keeps one per thread) goes with it; the
+                # proxy must be read in that thread, hence the lambda.
+                self.executor.submit(lambda: connection.close()).result()
+                self.executor.shutdown()
+        return False
 
 
 def store_embeddings(model_name: str, hashes: list[str], vectors) -> int:

@@ -107,3 +107,83 @@ def test_stored_vectors_are_the_encoders_vectors_and_a_second_store_adds_nothing
     stored = dict(TextEmbedding.objects.filter(model_name="m").values_list("text_hash", "vector"))
     for text_hash, vector in zip(["h1", "h2"], vectors, strict=True):
         assert max(abs(a - b) for a, b in zip(stored[text_hash], vector, strict=True)) < 1e-6
+
+
+def _backends() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_autocommit_chunks_are_stored_by_a_second_thread_each_once(
+    tmp_path, fake_encoder, monkeypatch
+):
+    import threading
+
+    from provisions import embeddings
+
+    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
+    import_sources([str(corpus)])
+    document = Document.objects.get(platform__slug="acme")
+    stores = []
+    real_store = embeddings.store_embeddings
+
+    def recording_store(model_name, hashes, vectors):
+        stores.append((threading.current_thread() is threading.main_thread(), list(hashes)))
+        return real_store(model_name, hashes, vectors)
+
+    monkeypatch.setattr(embeddings, "store_embeddings", recording_store)
+    backends = _backends()
+    assert embed_pending(encoder=fake_encoder, document_ids=[document.pk], chunk=1) == 2
+    assert [in_main for in_main, _ in stores] == [False, False]
+    embedded = TextEmbedding.objects.filter(model_name=fake_encoder.name)
+    assert sorted(h for _, hashes in stores for h in hashes) == sorted(
+        embedded.values_list("text_hash", flat=True)
+    )
+    assert embedded.count() == 2
+    assert _backends() == backends  # the storing thread's connection was closed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_storage_error_in_the_second_thread_reaches_the_task(tmp_path, fake_encoder, monkeypatch):
+    from django.db import OperationalError
+
+    from provisions import embeddings
+
+    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
+    import_sources([str(corpus)])
+    document = Document.objects.get(platform__slug="acme")
+
+    def lost_connection(model_name, hashes, vectors):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(embeddings, "store_embeddings", lost_connection)
+    # OperationalError is what the task retries on: it must not be swallowed by the thread.
+    with pytest.raises(OperationalError):
+        embed_pending(encoder=fake_encoder, document_ids=[document.pk], chunk=1)
+    monkeypatch.undo()
+    assert embed_pending(encoder=fake_encoder, document_ids=[document.pk], chunk=1) == 2
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_chunks_are_stored_in_it(tmp_path, fake_encoder, monkeypatch):
+    import threading
+
+    from provisions import embeddings
+
+    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
+    import_sources([str(corpus)])
+    document = Document.objects.get(platform__slug="acme")
+    threads = []
+    real_store = embeddings.store_embeddings
+
+    def recording_store(model_name, hashes, vectors):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real_store(model_name, hashes, vectors)
+
+    monkeypatch.setattr(embeddings, "store_embeddings", recording_store)
+    assert embed_pending(encoder=fake_encoder, document_ids=[document.pk], chunk=1) == 2
+    assert threads == [True, True]
