@@ -244,8 +244,15 @@ class ProvisionQuerySet(models.QuerySet):
 
     def search(self, q: str):
         """Full-text matches for ``q`` (websearch syntax), best first, with ``rank`` and a
-        highlighted ``snippet`` (see ``provisions.search.highlight``)."""
-        from provisions.search import MARK_START, MARK_STOP, SEARCH_CONFIG, search_query
+        ``snippet`` marking the matched words (``provisions.search.excerpt`` turns it into the
+        verbatim excerpt shown)."""
+        from provisions.search import (
+            MARK_START,
+            MARK_STOP,
+            SEARCH_CONFIG,
+            search_query,
+            searchable,
+        )
 
         query = search_query(q)
         return (
@@ -253,7 +260,7 @@ class ProvisionQuerySet(models.QuerySet):
             .annotate(
                 rank=SearchRank(models.F("search_vector"), query),
                 snippet=SearchHeadline(
-                    "text",
+                    searchable(models.F("text")),
                     query,
                     config=SEARCH_CONFIG,
                     start_sel=MARK_START,

@@ -1,7 +1,7 @@
 """Full-text and semantic search over provisions.
 
 Full text: a stored, generated ``tsvector`` on ``Provision`` (weights below) with a GIN index,
-queried with ``websearch_to_tsquery``, ranked, with highlighted snippets.
+queried with ``websearch_to_tsquery``, ranked, with verbatim excerpts (``excerpt``).
 
 Semantic: the query is embedded with the same sentence model as the clauses, then matched
 against the stored clause embeddings (pgvector HNSW, cosine). The web process never loads the
@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import TextField
+from django.db.models import F, Func, TextField, Value
 from django.db.models.functions import Cast
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -37,25 +37,32 @@ QUERY_VECTOR_TTL = 24 * 3600
 EXCERPT_WIDTH = 280  # characters of verbatim text shown per result
 
 
+def searchable(expression):
+    """``expression`` with ``<`` and ``>`` read as spaces, for the text search parser.
+
+    PostgreSQL's parser takes anything from a ``<`` as a possible HTML tag and can drop the
+    words after it: "Do not paste <script> tags or <b>malware</b> loaders" indexes only
+    "past". Policy text does hold such markup (``<br>`` in tables, ``<speak>`` in a
+    text-to-speech policy; 13 clauses of the shared corpus lost words), so the index and the
+    headline both read the text with those two characters blanked. Pages still show the
+    verbatim text (``excerpt``).
+    """
+    return Func(
+        expression, Value("<>"), Value("  "), function="translate", output_field=TextField()
+    )
+
+
 def provision_search_vector():
     """The clause itself weighs most; its heading path (section titles) next."""
-    return SearchVector("text", config=SEARCH_CONFIG, weight="A") + SearchVector(
-        Cast("heading_path", output_field=TextField()), config=SEARCH_CONFIG, weight="B"
+    return SearchVector(searchable(F("text")), config=SEARCH_CONFIG, weight="A") + SearchVector(
+        searchable(Cast("heading_path", output_field=TextField())),
+        config=SEARCH_CONFIG,
+        weight="B",
     )
 
 
 def search_query(q: str) -> SearchQuery:
     return SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
-
-
-def highlight(snippet: str) -> SafeString:
-    """HTML for a ``ts_headline`` snippet: escaped, with the matched words in ``<mark>``.
-
-    Beware: ts_headline drops anything that looks like an HTML tag, so this is not always
-    verbatim; pages show ``excerpt`` instead, which is.
-    """
-    html = escape(snippet).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>")
-    return mark_safe(html)  # noqa: S308 - escaped above; only our own <mark> tags remain
 
 
 def excerpt(text: str, snippet: str, *, width: int = EXCERPT_WIDTH) -> SafeString:

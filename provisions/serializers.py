@@ -14,7 +14,7 @@ from rest_framework import serializers
 from atlas.api import SparseFieldsMixin
 from comparisons.models import ClauseType
 from provisions.models import Document, Platform, Provision, Version
-from provisions.search import highlight
+from provisions.search import excerpt
 
 
 def absolute(request, path: str) -> str:
@@ -313,7 +313,10 @@ class SearchResultSerializer(ProvisionSerializer):
         read_only=True, allow_null=True, help_text="Semantic only: cosine, 1 = same meaning"
     )
     snippet_html = serializers.SerializerMethodField(
-        help_text="Full text only: escaped HTML with <mark> around matches"
+        help_text=(
+            "Full text only: a verbatim window of the clause (an exact substring, '…' where "
+            "cut), HTML-escaped, with <mark> around the matched words"
+        )
     )
 
     class Meta(ProvisionSerializer.Meta):
@@ -321,7 +324,7 @@ class SearchResultSerializer(ProvisionSerializer):
 
     def get_snippet_html(self, provision) -> str | None:
         snippet = getattr(provision, "snippet", None)
-        return str(highlight(snippet)) if snippet is not None else None
+        return str(excerpt(provision.text, snippet)) if snippet is not None else None
 
     def to_representation(self, provision):
         provision.rank = getattr(provision, "rank", None)

@@ -469,3 +469,23 @@ def test_curator_sets_a_clause_type_that_reassignment_keeps(
     assign_provisions(encoder=fake_encoder)
     kept = Assignment.objects.get(provision=provision)
     assert kept.basis == "curated" and kept.clause_type.slug == "account-security"
+
+
+def test_search_snippets_are_verbatim_around_tag_like_text(client, world, tmp_path):
+    import html
+    import re
+
+    from provisions.ingest import import_sources
+    from tests.api.conftest import write_policies
+
+    clause = "Do not paste <script> tags or <b>malware</b> loaders into prompts."
+    write_policies(tmp_path, {("gamma", "2025-05-01"): f"# Rules\n\n- {clause}\n"})
+    report = import_sources([str(tmp_path)])
+    assert not report.errors, report.errors
+    [stored] = Provision.objects.filter(document__platform__slug="gamma", text=clause)
+    data = get(client, "/api/v1/search/", q="malware loaders", platform="gamma")
+    [result] = data["results"]
+    snippet = result["snippet_html"]
+    assert "<mark>malware</mark>" in snippet and "&lt;script&gt;" in snippet
+    # What the snippet shows, marks taken off and entities read back, is the stored clause.
+    assert html.unescape(re.sub("</?mark>", "", snippet)) == stored.text
