@@ -19,6 +19,15 @@ from rest_framework import exceptions, filters, negotiation, pagination, seriali
 from rest_framework.response import Response
 
 
+class ModelUnavailableError(exceptions.APIException):
+    """503: the sentence model could not be loaded in this process (see
+    ``provisions.embeddings.ModelUnavailable``); what does not need it still works."""
+
+    status_code = 503
+    default_detail = "The sentence model is unavailable on this server."
+    default_code = "model_unavailable"
+
+
 class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"

@@ -17,6 +17,7 @@ ERRORS = {
     "403": "The token's account may not do this",
     "404": "No such record, or a page past the last",
     "429": "Too many requests from this client; retry after `Retry-After` seconds",
+    "503": "The sentence model could not be loaded on this server (`detail` says why)",
 }
 
 
@@ -28,6 +29,8 @@ class AtlasAutoSchema(AutoSchema):
         codes = ["400", "404", "429"]
         if self.method not in ("GET", "HEAD", "OPTIONS"):
             codes += ["401", "403"]
+        if getattr(self.view, "needs_model", False):
+            codes.append("503")
         for code in codes:
             if code not in responses:
                 body = self._get_response_for_code(

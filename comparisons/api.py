@@ -20,11 +20,12 @@ from rest_framework import exceptions, parsers, permissions, serializers, status
 from rest_framework.response import Response
 
 from atlas import schema as docs
-from atlas.api import SparseFieldsMixin, conditional_response
+from atlas.api import ModelUnavailableError, SparseFieldsMixin, conditional_response
 from comparisons import classify
 from comparisons.compare import MAX_PLATFORMS, MIN_PLATFORMS, compare_table
 from comparisons.models import ClauseType, Severity
 from comparisons.queries import clause_type_coverage
+from provisions.embeddings import ModelUnavailable
 from provisions.models import Platform
 from provisions.serializers import absolute
 from regulations.models import ClauseTypeLink
@@ -414,6 +415,7 @@ class ClassifyViewSet(viewsets.ViewSet):
 
     permission_classes = [permissions.AllowAny]
     parser_classes = [parsers.JSONParser]
+    needs_model = True  # documents the 503 of ``ModelUnavailableError``
 
     def create(self, request):
         length = request.META.get("CONTENT_LENGTH") or "0"
@@ -429,5 +431,8 @@ class ClassifyViewSet(viewsets.ViewSet):
             raise exceptions.ValidationError({"body": ['A JSON object: {"text": "..."}.']})
         parameters = ClassifyRequestSerializer(data=body)
         parameters.is_valid(raise_exception=True)
-        result = classify.classify_text(parameters.validated_data["text"])
+        try:
+            result = classify.classify_text(parameters.validated_data["text"])
+        except ModelUnavailable as error:
+            raise ModelUnavailableError(f"Classification is unavailable: {error}.") from error
         return Response(ClassificationSerializer(result).data)

@@ -33,10 +33,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from atlas import schema as docs
-from atlas.api import conditional_response
+from atlas.api import ModelUnavailableError, conditional_response
 from comparisons import classify
 from comparisons.models import SimilarProvision
 from provisions import citations, tasks
+from provisions.embeddings import ModelUnavailable
 from provisions.filters import DocumentFilter, ProvisionFilter, VersionFilter
 from provisions.models import (
     Capture,
@@ -591,6 +592,7 @@ class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = SearchResultSerializer
     filterset_class = ProvisionFilter
     ordering_fields: list[str] = []
+    needs_model = True  # semantic mode: documents the 503 of ``ModelUnavailableError``
 
     def get_queryset(self):
         return Provision.objects.select_related(
@@ -605,9 +607,15 @@ class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if mode == "fulltext":
             results = provisions.search(q)
         else:
-            results = semantic_search(
-                q, provisions=provisions, limit=SEMANTIC_LIMIT, encoder=classify.get_encoder()
-            )
+            try:
+                results = semantic_search(
+                    q, provisions=provisions, limit=SEMANTIC_LIMIT, encoder=classify.get_encoder()
+                )
+            except ModelUnavailable as error:
+                raise ModelUnavailableError(
+                    f"Semantic search is unavailable: {error}. Full-text search "
+                    "(mode=fulltext) does not need the model."
+                ) from error
         page = self.paginate_queryset(results)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -59,14 +59,33 @@ def model_path(name: str) -> str:
     return name
 
 
-@lru_cache(maxsize=1)
+class ModelUnavailable(RuntimeError):
+    """The sentence model could not be loaded in this process (not installed, bad path)."""
+
+
 def get_encoder() -> Encoder:
+    """The configured sentence model, loaded on first use and kept for the process.
+
+    Raises ``ModelUnavailable`` with the reason when it cannot be loaded; the next call tries
+    again (a failure is not cached), so installing the model fixes a running process.
+    """
+    return _load_encoder(settings.EMBEDDING_MODEL)
+
+
+@lru_cache(maxsize=2)
+def _load_encoder(name: str) -> Encoder:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
+    try:
+        from sentence_transformers import SentenceTransformer
 
-    name = settings.EMBEDDING_MODEL
-    model = SentenceTransformer(model_path(name), device="cpu")
+        model = SentenceTransformer(model_path(name), device="cpu")
+    # What a missing package, path or weight file raises: OSError, ImportError, or
+    # ValueError (the hub's validation of a name that is not a local directory).
+    except (ImportError, OSError, ValueError) as error:
+        raise ModelUnavailable(
+            f"the sentence model {name!r} could not be loaded: {error}"
+        ) from error
     return SentenceTransformerEncoder(name, model, settings.EMBEDDING_BATCH_SIZE)
 
 

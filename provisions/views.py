@@ -11,6 +11,7 @@ from comparisons.models import ClauseType, Coverage, Severity
 from comparisons.queries import clause_type_coverage
 from provisions import citations
 from provisions.diff import diff_versions, diff_words
+from provisions.embeddings import ModelUnavailable
 from provisions.models import (
     Document,
     Platform,
@@ -296,10 +297,14 @@ def search(request):
     mode = "semantic" if request.GET.get("mode") == "semantic" else "text"
     filters = {name: request.GET.get(name, "") for name in FACETS}
     candidates = filter_provisions(Provision.objects.all(), filters)
-    page = facets = None
-    if q:
-        if mode == "semantic":
+    page = facets = unavailable = None
+    if q and mode == "semantic":
+        try:
             hits = semantic_search(q, provisions=candidates, limit=SEMANTIC_LIMIT)
+        except ModelUnavailable as error:
+            unavailable = str(error)
+    if q and not unavailable:
+        if mode == "semantic":
             matches = Provision.objects.filter(pk__in=[hit.pk for hit in hits])
         else:
             hits = candidates.search(q).select_related("document__platform", "assignment")
@@ -312,6 +317,9 @@ def search(request):
         for result in page:
             result.excerpt = excerpt(result.text, getattr(result, "snippet", ""))
     context = {"q": q, "mode": mode, "filters": filters, "page": page, "facets": facets}
-    context["severities"] = Severity.choices
+    context.update(severities=Severity.choices, unavailable=unavailable)
     template = "provisions/search.html#results" if request.htmx else "provisions/search.html"
-    return render(request, template, context)
+    # 503 tells clients and crawlers it is temporary; htmx swaps only 2xx responses, so its
+    # fragment comes with 200 and the same message.
+    status = 503 if unavailable and not request.htmx else 200
+    return render(request, template, context, status=status)

