@@ -10,12 +10,14 @@ model that never saw that platform's labels, as a new platform's documents would
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from django.utils.text import slugify
 
 DATA = Path(__file__).resolve().parent / "data"
 TAXONOMY = DATA / "clause_types.json"
@@ -430,7 +432,16 @@ def _discovered_type(ids: set[int], previous: dict[int, set[int]], texts: list[s
         if len(ids & members) / len(ids | members) >= 0.5:
             return ClauseType.objects.get(pk=type_id)
     words = frequent_words(texts)
-    slug = "discovered-" + "-".join(words)[:60]
+    joined = "-".join(words)
+    ascii_words = slugify(" ".join(words))
+    if ascii_words == joined:
+        slug = "discovered-" + joined[:60]
+    else:
+        # ASCII, for URLs people cite: words of other scripts (a Chinese policy's) leave little
+        # or nothing after slugify, so a digest of the words keeps such slugs distinct and
+        # stable from one re-clustering to the next.
+        digest = hashlib.sha256(joined.encode()).hexdigest()[:10]
+        slug = "-".join(filter(None, ["discovered", ascii_words[:40].strip("-"), digest]))
     clause_type, _ = ClauseType.objects.get_or_create(
         slug=slug,
         defaults={

@@ -196,3 +196,39 @@ def test_unfitting_clauses_form_a_discovered_type_that_keeps_curator_edits(tmp_p
     again = ClauseType.objects.get(discovered=True)
     assert (again.pk, again.name) == (discovered.pk, "Zoo feeding rotas")
     assert again.assignments.count() == 3
+
+
+@pytest.mark.django_db
+def test_discovered_types_of_other_scripts_get_ascii_slugs_and_every_slug_has_a_page(
+    tmp_path, fake_encoder, client
+):
+    from comparisons.clustering import _discovered_type
+
+    english = _discovered_type(set(), {}, ["Kangaroo feeding rotas.", "Kangaroo feeding days."])
+    assert english.slug == "discovered-kangaroo-feeding-rotas"  # English words: as before
+    # Chinese words (as in the OTA history) and an apostrophe outside ASCII.
+    texts = ["袋鼠 饲养员 喂食 customer’s 时间表", "袋鼠 饲养员 喂食 customer’s 规则"]
+    chinese = _discovered_type(set(), {}, texts)
+    assert chinese.slug.startswith("discovered-") and chinese.slug.isascii()
+    assert chinese.slug != english.slug and "饲养员" in chinese.name  # named in its own words
+    assert _discovered_type(set(), {}, texts).pk == chinese.pk  # the same words, the same type
+    # A slug made before slugs were ASCII still has a page, and so does a compare table.
+    import_platforms(
+        tmp_path,
+        {
+            slug: f"# {slug}\n\n- Kangaroo zookeepers publish kangaroo feeding rotas weekly at "
+            f"{slug}.\n"
+            for slug in ("gamma", "delta", "epsilon")
+        },
+    )
+    embed_platforms(fake_encoder, ["gamma", "delta", "epsilon"])
+    assign_provisions(encoder=fake_encoder)
+    old_style = "discovered-customer’s-袋鼠"
+    assigned = Assignment.objects.get(provision__document__platform__slug="gamma")
+    ClauseType.objects.filter(pk=assigned.clause_type_id).update(slug=old_style)
+    url = ClauseType.objects.get(slug=old_style).get_absolute_url()
+    assert client.get(url).status_code == 200
+    response = client.get("/compare/?platforms=gamma,delta")
+    assert response.status_code == 200 and f'href="/clause-types/{old_style}/"' in (
+        response.content.decode()
+    )
