@@ -243,9 +243,9 @@ class ProvisionQuerySet(models.QuerySet):
         return self.filter(removed_in__isnull=True)
 
     def search(self, q: str):
-        """Full-text matches for ``q`` (websearch syntax), best first, with ``rank`` and a
-        ``snippet`` marking the matched words (``provisions.search.excerpt`` turns it into the
-        verbatim excerpt shown)."""
+        """Full-text matches for ``q`` (websearch syntax), in force first, then best first, with
+        ``rank`` and a ``snippet`` marking the matched words (``provisions.search.excerpt``
+        turns it into the verbatim excerpt shown)."""
         from provisions.search import (
             MARK_START,
             MARK_STOP,
@@ -269,7 +269,15 @@ class ProvisionQuerySet(models.QuerySet):
                     min_words=15,
                 ),
             )
-            .order_by("-rank", "id")
+            # Clauses in force first: a removed one stays findable (marked on the page) but
+            # does not outrank what the platform says today.
+            .order_by(
+                models.ExpressionWrapper(
+                    models.Q(removed_in__isnull=True), output_field=models.BooleanField()
+                ).desc(),
+                "-rank",
+                "id",
+            )
         )
 
 

@@ -156,6 +156,20 @@ def test_search_never_renders_stored_markup(client, tmp_path):
     assert "Do not &lt;script&gt;alert(1)&lt;/script&gt; <mark>inject</mark> scripts." in html
 
 
+def test_search_puts_clauses_in_force_before_removed_ones(client, tmp_path):
+    first = "# Policy\n\n- Never spam: no spam, spam bots or spam lists.\n- Do not send spam.\n"
+    second = "# Policy\n\n- Do not send spam.\n"
+    corpus = write_corpus(
+        tmp_path, {"2025-01-01.md": first.encode(), "2025-01-02.md": second.encode()}
+    )
+    import_sources([str(corpus)])
+    results = list(Provision.objects.filter(document__platform__slug="acme").search("spam"))
+    assert [r.removed_in_id is None for r in results] == [True, False]
+    assert results[1].rank > results[0].rank  # the removed one matches better, and still follows
+    html = client.get("/search/?q=spam&platform=acme").content.decode()
+    assert html.index("Do not send") < html.index("Never") and "Removed" in html
+
+
 def test_excerpt_is_a_verbatim_window_around_the_match():
     from provisions.search import MARK_START, MARK_STOP, excerpt
 
