@@ -81,8 +81,16 @@ class AnonThrottle(throttling.AnonRateThrottle):
 
 
 class UserThrottle(throttling.UserRateThrottle):
+    """Per token's account. Anonymous clients are AnonThrottle's alone: DRF's user throttle
+    would also count them by address, capping an anonymous rate set above the user rate."""
+
     def get_rate(self):
         return settings.API_THROTTLE_USER
+
+    def get_cache_key(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return None  # not throttled by this class
+        return super().get_cache_key(request, view)
 
 
 class ErrorSerializer(serializers.Serializer):

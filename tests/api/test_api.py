@@ -309,6 +309,17 @@ def test_throttle_answers_429_with_retry_after(client, world, settings):
     assert client.get("/api/v1/platforms/", REMOTE_ADDR="10.0.0.9").status_code == 200
 
 
+def test_each_kind_of_client_has_its_own_rate(client, world, settings, staff_token):
+    # Anonymous clients at their rate even when it is above the token rate, and the reverse.
+    settings.API_THROTTLE_ANON, settings.API_THROTTLE_USER = "4/min", "2/min"
+    cache.clear()
+    anonymous = [client.get("/api/v1/platforms/").status_code for _ in range(5)]
+    assert anonymous == [200, 200, 200, 200, 429]
+    auth = {"HTTP_AUTHORIZATION": f"Token {staff_token}", "REMOTE_ADDR": "10.0.0.8"}
+    with_token = [client.get("/api/v1/platforms/", **auth).status_code for _ in range(3)]
+    assert with_token == [200, 200, 429]
+
+
 @pytest.mark.parametrize(
     "path",
     [
