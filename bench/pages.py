@@ -19,6 +19,7 @@ Semantic search is not measured: the synthetic data set has no embeddings.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import socket
@@ -43,7 +44,11 @@ def __getattr__(name):
         settings.ROOT_URLCONF = "bench.pages"
         from django.core.wsgi import get_wsgi_application
 
-        return get_wsgi_application()
+        wsgi = get_wsgi_application()
+        # As atlas/wsgi.py does (importing it would build a second application).
+        gc.collect()
+        gc.freeze()
+        return wsgi
     if name == "urlpatterns":
         from django.http import HttpResponse
         from django.urls import include, path
