@@ -110,10 +110,14 @@ def test_stored_vectors_are_the_encoders_vectors_and_a_second_store_adds_nothing
 
 
 def _backends() -> int:
+    """Client connections to the test database (autovacuum and parallel workers excluded)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND backend_type = 'client backend'"
+        )
         return cursor.fetchone()[0]
 
 
