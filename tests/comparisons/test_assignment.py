@@ -174,17 +174,22 @@ def test_provision_page_explains_its_type_matches_and_coverage(
     assert "by rule: default severity of the clause type" in html
 
 
-@pytest.mark.django_db
-def test_unfitting_clauses_form_a_discovered_type_that_keeps_curator_edits(tmp_path, fake_encoder):
+def import_kangaroo_platforms(folder, encoder) -> None:
+    """Three platforms with the same clause that no written type fits, imported and embedded."""
     import_platforms(
-        tmp_path,
+        folder,
         {
             slug: f"# {slug}\n\n- Kangaroo zookeepers publish kangaroo feeding rotas weekly at "
             f"{slug}.\n"
             for slug in ("gamma", "delta", "epsilon")
         },
     )
-    embed_platforms(fake_encoder, ["gamma", "delta", "epsilon"])
+    embed_platforms(encoder, ["gamma", "delta", "epsilon"])
+
+
+@pytest.mark.django_db
+def test_unfitting_clauses_form_a_discovered_type_that_keeps_curator_edits(tmp_path, fake_encoder):
+    import_kangaroo_platforms(tmp_path, fake_encoder)
     assert assign_provisions(encoder=fake_encoder)["discovered"] == 3
     discovered = ClauseType.objects.get(discovered=True)
     assert discovered.name == "Discovered: zookeepers, kangaroo, feeding"
@@ -213,15 +218,7 @@ def test_discovered_types_of_other_scripts_get_ascii_slugs_and_every_slug_has_a_
     assert chinese.slug != english.slug and "饲养员" in chinese.name  # named in its own words
     assert _discovered_type(set(), {}, texts).pk == chinese.pk  # the same words, the same type
     # A slug made before slugs were ASCII still has a page, and so does a compare table.
-    import_platforms(
-        tmp_path,
-        {
-            slug: f"# {slug}\n\n- Kangaroo zookeepers publish kangaroo feeding rotas weekly at "
-            f"{slug}.\n"
-            for slug in ("gamma", "delta", "epsilon")
-        },
-    )
-    embed_platforms(fake_encoder, ["gamma", "delta", "epsilon"])
+    import_kangaroo_platforms(tmp_path, fake_encoder)
     assign_provisions(encoder=fake_encoder)
     old_style = "discovered-customer’s-袋鼠"
     assigned = Assignment.objects.get(provision__document__platform__slug="gamma")

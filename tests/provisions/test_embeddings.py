@@ -9,6 +9,31 @@ from provisions.models import Document, Revision, TextEmbedding
 from tests.provisions.test_sources import GOOD, write_corpus
 
 
+@pytest.fixture
+def good_document(tmp_path):
+    """The two-clause GOOD policy, imported: its document."""
+    import_sources([str(write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()}))])
+    return Document.objects.get(platform__slug="acme")
+
+
+@pytest.fixture
+def recorded_stores(monkeypatch):
+    """Each ``store_embeddings`` call, as (ran in the main thread, its hashes); it still stores."""
+    import threading
+
+    from provisions import embeddings
+
+    calls = []
+    real_store = embeddings.store_embeddings
+
+    def recording_store(model_name, hashes, vectors):
+        calls.append((threading.current_thread() is threading.main_thread(), list(hashes)))
+        return real_store(model_name, hashes, vectors)
+
+    monkeypatch.setattr(embeddings, "store_embeddings", recording_store)
+    return calls
+
+
 @pytest.mark.django_db
 def test_each_wording_is_embedded_once_and_a_rerun_embeds_nothing(tmp_path, fake_encoder):
     second = GOOD.replace("harass people", "harass or bully people")
@@ -67,11 +92,9 @@ class FailingEncoder:
 
 @pytest.mark.django_db
 def test_a_run_that_dies_mid_way_keeps_finished_chunks_and_the_rerun_embeds_the_rest_once(
-    tmp_path, fake_encoder
+    good_document, fake_encoder
 ):
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
-    import_sources([str(corpus)])
-    document = Document.objects.get(platform__slug="acme")
+    document = good_document
     failing = FailingEncoder(fake_encoder, chunks_before_failure=1)
     with pytest.raises(RuntimeError):
         embed_pending(encoder=failing, document_ids=[document.pk], chunk=1)
@@ -85,12 +108,10 @@ def test_a_run_that_dies_mid_way_keeps_finished_chunks_and_the_rerun_embeds_the_
 
 
 @pytest.mark.django_db
-def test_pending_wordings_come_shortest_first(tmp_path):
+def test_pending_wordings_come_shortest_first(good_document):
     from provisions.embeddings import pending_wordings
 
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
-    import_sources([str(corpus)])
-    document = Document.objects.get(platform__slug="acme")
+    document = good_document
     ids = pending_wordings("any-model", document_ids=[document.pk])
     lengths = [len(Revision.objects.get(pk=pk).text) for pk in ids]
     assert len(ids) == 2 and lengths == sorted(lengths)
@@ -123,28 +144,13 @@ def _backends() -> int:
 
 @pytest.mark.django_db(transaction=True)
 def test_in_autocommit_chunks_are_stored_by_a_second_thread_each_once(
-    tmp_path, fake_encoder, monkeypatch
+    good_document, fake_encoder, recorded_stores
 ):
-    import threading
-
-    from provisions import embeddings
-
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
-    import_sources([str(corpus)])
-    document = Document.objects.get(platform__slug="acme")
-    stores = []
-    real_store = embeddings.store_embeddings
-
-    def recording_store(model_name, hashes, vectors):
-        stores.append((threading.current_thread() is threading.main_thread(), list(hashes)))
-        return real_store(model_name, hashes, vectors)
-
-    monkeypatch.setattr(embeddings, "store_embeddings", recording_store)
     backends = _backends()
-    assert embed_pending(encoder=fake_encoder, document_ids=[document.pk], chunk=1) == 2
-    assert [in_main for in_main, _ in stores] == [False, False]
+    assert embed_pending(encoder=fake_encoder, document_ids=[good_document.pk], chunk=1) == 2
+    assert [in_main for in_main, _ in recorded_stores] == [False, False]
     embedded = TextEmbedding.objects.filter(model_name=fake_encoder.name)
-    assert sorted(h for _, hashes in stores for h in hashes) == sorted(
+    assert sorted(h for _, hashes in recorded_stores for h in hashes) == sorted(
         embedded.values_list("text_hash", flat=True)
     )
     assert embedded.count() == 2
@@ -152,14 +158,12 @@ def test_in_autocommit_chunks_are_stored_by_a_second_thread_each_once(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_storage_error_in_the_second_thread_reaches_the_task(tmp_path, fake_encoder, monkeypatch):
+def test_a_storage_error_in_the_second_thread_reaches_the_task(
+    good_document, fake_encoder, monkeypatch
+):
     from django.db import OperationalError
 
     from provisions import embeddings
-
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
-    import_sources([str(corpus)])
-    document = Document.objects.get(platform__slug="acme")
 
     def lost_connection(model_name, hashes, vectors):
         raise OperationalError("server closed the connection unexpectedly")
@@ -167,27 +171,12 @@ def test_a_storage_error_in_the_second_thread_reaches_the_task(tmp_path, fake_en
     monkeypatch.setattr(embeddings, "store_embeddings", lost_connection)
     # OperationalError is what the task retries on: it must not be swallowed by the thread.
     with pytest.raises(OperationalError):
-        embed_pending(encoder=fake_encoder, document_ids=[document.pk], chunk=1)
+        embed_pending(encoder=fake_encoder, document_ids=[good_document.pk], chunk=1)
     monkeypatch.undo()
-    assert embed_pending(encoder=fake_encoder, document_ids=[document.pk], chunk=1) == 2
+    assert embed_pending(encoder=fake_encoder, document_ids=[good_document.pk], chunk=1) == 2
 
 
 @pytest.mark.django_db
-def test_inside_a_transaction_chunks_are_stored_in_it(tmp_path, fake_encoder, monkeypatch):
-    import threading
-
-    from provisions import embeddings
-
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
-    import_sources([str(corpus)])
-    document = Document.objects.get(platform__slug="acme")
-    threads = []
-    real_store = embeddings.store_embeddings
-
-    def recording_store(model_name, hashes, vectors):
-        threads.append(threading.current_thread() is threading.main_thread())
-        return real_store(model_name, hashes, vectors)
-
-    monkeypatch.setattr(embeddings, "store_embeddings", recording_store)
-    assert embed_pending(encoder=fake_encoder, document_ids=[document.pk], chunk=1) == 2
-    assert threads == [True, True]
+def test_inside_a_transaction_chunks_are_stored_in_it(good_document, fake_encoder, recorded_stores):
+    assert embed_pending(encoder=fake_encoder, document_ids=[good_document.pk], chunk=1) == 2
+    assert [in_main for in_main, _ in recorded_stores] == [True, True]
