@@ -148,7 +148,7 @@ def embed_pending(
     chunk = chunk or settings.EMBEDDING_CHUNK_SIZE
     started = time.perf_counter()
     ids = pending_wordings(encoder.name, document_ids=document_ids)
-    stored, encoding, waiting = 0, 0.0, 0.0
+    stored, encoding = 0, 0.0
     with _Storer(encoder.name, overlap=not connection.in_atomic_block) as storer:
         for offset in range(0, len(ids), chunk):
             pending = _texts(ids[offset : offset + chunk])
@@ -156,12 +156,8 @@ def embed_pending(
             encode_started = time.perf_counter()
             vectors = encoder.encode([pending[h] for h in hashes])
             encoding += time.perf_counter() - encode_started
-            wait_started = time.perf_counter()
             stored += storer.store(hashes, vectors)
-            waiting += time.perf_counter() - wait_started
-        wait_started = time.perf_counter()
         stored += storer.finish()
-        waiting += time.perf_counter() - wait_started
     if ids:
         elapsed = time.perf_counter() - started
         logger.info(
@@ -171,7 +167,7 @@ def embed_pending(
             elapsed,
             len(ids) / elapsed,
             encoding,
-            waiting,
+            storer.waited,
         )
     return stored
 
@@ -181,12 +177,15 @@ class _Storer:
 
     At most one chunk is being stored at a time: ``store`` first waits for the previous one
     (returning how many it stored, and re-raising its error), then hands over the new one.
+    ``waited`` is the time the caller spent in ``store`` and ``finish``: storing itself when
+    not overlapped, only the wait for the other thread when overlapped.
     """
 
     def __init__(self, model_name: str, *, overlap: bool):
         self.model_name = model_name
         self.executor = None
         self.future = None
+        self.waited = 0.0
         if overlap:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -197,14 +196,24 @@ class _Storer:
 
     def store(self, hashes: list[str], vectors) -> int:
         if self.executor is None:
-            return store_embeddings(self.model_name, hashes, vectors)
+            started = time.perf_counter()
+            try:
+                return store_embeddings(self.model_name, hashes, vectors)
+            finally:
+                self.waited += time.perf_counter() - started
         done = self.finish()
         self.future = self.executor.submit(store_embeddings, self.model_name, hashes, vectors)
         return done
 
     def finish(self) -> int:
         future, self.future = self.future, None
-        return future.result() if future is not None else 0
+        if future is None:
+            return 0
+        started = time.perf_counter()
+        try:
+            return future.result()
+        finally:
+            self.waited += time.perf_counter() - started
 
     def __exit__(self, *exc):
         if self.executor is not None:
