@@ -303,13 +303,13 @@ def search(request):
             hits = semantic_search(q, provisions=candidates, limit=SEMANTIC_LIMIT)
         except ModelUnavailable as error:
             unavailable = str(error)
-    if q and not unavailable:
-        if mode == "semantic":
-            matches = Provision.objects.filter(pk__in=[hit.pk for hit in hits])
         else:
-            hits = candidates.search(q).select_related("document__platform", "assignment")
-            hits = hits.defer("search_vector")
-            matches = candidates.filter(search_vector=search_query(q))
+            matches = Provision.objects.filter(pk__in=[hit.pk for hit in hits])
+    elif q:
+        hits = candidates.search(q).select_related("document__platform", "assignment")
+        hits = hits.defer("search_vector")
+        matches = candidates.filter(search_vector=search_query(q))
+    if q and not unavailable:
         facets, total = facet_counts(matches, size=FACET_SIZE)
         paginator = Paginator(hits, SEARCH_PAGE_SIZE)
         paginator.count = total  # known from the facet query: no separate COUNT(*)
