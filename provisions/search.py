@@ -174,11 +174,12 @@ def _nearest(query, count: int) -> list:
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL hnsw.ef_search = {min(1000, max(40, int(count)))}")
-        nearest = list(query)
+        nearest = list(query.all())
     if len(nearest) < count:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_indexscan = off")
-            nearest = list(query)
+            # .all(): a new query; the first one's rows stay cached on its queryset.
+            nearest = list(query.all())
     return nearest
 
 

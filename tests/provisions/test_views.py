@@ -324,3 +324,29 @@ def test_pages_run_the_same_bounded_number_of_queries_at_10_and_200_provisions(
     print("queries per page at 10 and 200 provisions:", counts)
     assert all(small == large for small, large in counts.values()), counts
     assert Provision.objects.filter(document__platform__slug="size200-1").count() == 201
+
+
+def test_too_few_nearest_vectors_from_the_index_are_asked_again_without_it():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from pgvector.django import CosineDistance
+
+    from provisions.embeddings import store_embeddings
+    from provisions.models import TextEmbedding
+    from provisions.search import _nearest
+
+    query = [1.0] + [0.0] * 383
+    # Vectors of another model at the query crowd this model's out of the HNSW candidates.
+    store_embeddings("other-model", [f"o{i}" for i in range(300)], [query] * 300)
+    store_embeddings("this-model", [f"t{i}" for i in range(5)], [[0.6, 0.8] + [0.0] * 382] * 5)
+    nearest = (
+        TextEmbedding.objects.filter(model_name="this-model")
+        .annotate(distance=CosineDistance("vector", query))
+        .order_by("distance")
+        .values_list("text_hash", "distance")[:20]
+    )
+    with CaptureQueriesContext(connection) as captured:
+        found = _nearest(nearest, 20)
+    assert sorted(h for h, _ in found) == [f"t{i}" for i in range(5)]
+    # Fewer than asked from the first pass: a second, exact pass really ran.
+    assert sum("provisions_textembedding" in q["sql"] for q in captured.captured_queries) == 2
