@@ -258,3 +258,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"RegulationKindEnum": "regulations.models.Kind"},
 }
+
+# Import sources sent over the API (provisions.sources.RemotePolicy): https git URLs to public
+# hosts only, unless these allow git@host:path or private addresses (tests, intranets).
+ATLAS_ALLOW_SSH_SOURCES = env_bool("ATLAS_ALLOW_SSH_SOURCES", False)
+ATLAS_ALLOW_PRIVATE_SOURCES = env_bool("ATLAS_ALLOW_PRIVATE_SOURCES", False)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -39,6 +39,7 @@ from provisions.parse import hash_text, normalize_text, split_provisions
 
 logger = logging.getLogger(__name__)
 SEEDS = Path(__file__).resolve().parent / "seeds" / "sources.json"
+IMPORT_LOCK = 0x41746C6173  # "Atlas": the advisory lock key that serializes imports
 
 
 @dataclass
@@ -79,7 +80,10 @@ def load_seeds(path: Path = SEEDS) -> None:
         )
 
 
-def import_sources(source_names: list[str], *, progress=None) -> ImportReport:
+def import_sources(
+    source_names: list[str], *, progress=None, remote: readers.RemotePolicy | None = None
+) -> ImportReport:
+    """Import these sources; ``remote`` applies the rules for sources sent over the API."""
     report = ImportReport()
     load_seeds()
     known = set(Capture.objects.values_list("key", flat=True))
@@ -91,6 +95,7 @@ def import_sources(source_names: list[str], *, progress=None) -> ImportReport:
                 known_keys=known,
                 cache_dir=Path(settings.ATLAS_SOURCES_CACHE),
                 max_bytes=settings.ATLAS_MAX_DOCUMENT_BYTES,
+                remote=remote,
             )
         except readers.SourceError as error:
             report.errors[name] = str(error)
@@ -101,13 +106,45 @@ def import_sources(source_names: list[str], *, progress=None) -> ImportReport:
     if captures:
         captures.sort(key=lambda c: (c.captured_at, c.key))
         with transaction.atomic():
-            Store(report).store_all(captures, progress=progress)
-            if settings.ATLAS_EMBED_AFTER_IMPORT:
+            lock_imports()
+            # Another import may have stored some of these while they were being read.
+            stored = set(
+                Capture.objects.filter(key__in=[c.key for c in captures]).values_list(
+                    "key", flat=True
+                )
+            )
+            Store(report).store_all([c for c in captures if c.key not in stored], progress=progress)
+            if settings.ATLAS_EMBED_AFTER_IMPORT and report.documents:
                 # New wordings go to a worker once this transaction has committed.
                 from provisions import tasks
 
                 tasks.embed_documents.delay_on_commit(sorted(report.documents))
     return report
+
+
+def remote_policy() -> readers.RemotePolicy:
+    """The rules for sources sent over the API, as this server's settings set them."""
+    return readers.RemotePolicy(
+        allow_ssh=settings.ATLAS_ALLOW_SSH_SOURCES,
+        allow_private=settings.ATLAS_ALLOW_PRIVATE_SOURCES,
+    )
+
+
+def lock_imports() -> None:
+    """One import stores at a time (until its transaction ends): two imports of the same source
+    would otherwise both insert its captures and one would fail on the unique key."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
+def derived_slug(name: str, *, limit: int, empty: str = "document") -> str:
+    """A URL slug for a name Open Terms Archive chose: ASCII, within the column, never empty
+    (a name in another script, or one cut short, gets a digest of the whole name)."""
+    slug = slugify(name)
+    if slug and len(slug) <= limit:
+        return slug
+    digest = hash_text(name)[:8]
+    return f"{slug[: limit - 9].strip('-')}-{digest}" if slug else f"{empty}-{digest}"
 
 
 COLUMNS = {
@@ -226,24 +263,23 @@ class Store:
         service, _, terms = capture.path.partition("/")
         platform = self.aliases.get(service)
         if platform is None:
-            platform = self.platform(
-                slugify(service) or f"service-{hash_text(service)[:8]}", service
-            )
+            platform = self.platform(derived_slug(service, limit=80, empty="service"), service)
             PlatformAlias.objects.get_or_create(name=service, defaults={"platform": platform})
             self.aliases[service] = platform
         if service.casefold() == platform.name.casefold():
-            return self.document(platform, slugify(terms), terms)
-        return self.document(platform, slugify(f"{service} {terms}"), f"{service} {terms}")
+            return self.document(platform, derived_slug(terms, limit=120), terms)
+        name = f"{service} {terms}"
+        return self.document(platform, derived_slug(name, limit=120), name)
 
     def platform(self, slug: str, name: str) -> Platform:
-        platform, _ = Platform.objects.get_or_create(slug=slug, defaults={"name": name})
+        platform, _ = Platform.objects.get_or_create(slug=slug, defaults={"name": name[:200]})
         return platform
 
     def document(self, platform: Platform, slug: str, name: str) -> Document:
         key = (platform.pk, slug)
         if key not in self.documents:
             self.documents[key], _ = Document.objects.get_or_create(
-                platform=platform, slug=slug[:120], defaults={"name": name}
+                platform=platform, slug=slug, defaults={"name": name[:300]}
             )
         return self.documents[key]
 
