@@ -40,6 +40,7 @@ run: install db-up
 	@test -s $(ATLAS_DATA_DIR)/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $(ATLAS_DATA_DIR)/secret_key
 	export SECRET_KEY="$${SECRET_KEY:-$$(cat $(ATLAS_DATA_DIR)/secret_key)}"; \
 	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py createcachetable && \
 	$(PY) manage.py load_regulations && \
 	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
 	{ $(PY) manage.py import_sources $${ATLAS_SOURCES:-$(DEFAULT_SOURCES)} || \
