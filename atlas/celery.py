@@ -1,7 +1,8 @@
 """The Celery app. Tasks live in each app's tasks.py; a real worker process always runs them.
 
-With no CELERY_BROKER_URL the broker is kombu's filesystem transport in ATLAS_DATA_DIR, so
-`make run` needs no broker server; set CELERY_BROKER_URL to Redis or RabbitMQ in production.
+With no CELERY_BROKER_URL the broker is an embedded Redis in ATLAS_DATA_DIR
+(``atlas.embedded_broker``), so `make run` needs no broker server installed by hand; set
+CELERY_BROKER_URL to Redis or RabbitMQ to use your own.
 """
 
 import os
