@@ -258,3 +258,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"RegulationKindEnum": "regulations.models.Kind"},
 }
+
+# Live tracking (tracking/, README.md "Tracking"): declarations in Open Terms Archive's format,
+# fetched on a schedule, each real change recorded as a version.
+INSTALLED_APPS += ["tracking"]
+# OTA's collection of declarations; Atlas's own (tracking/data/declarations/) are always read.
+TRACKING_DECLARATIONS_DIR = Path(
+    os.environ.get("TRACKING_DECLARATIONS_DIR")
+    or BASE_DIR.parent / "shared" / "ota" / "declarations"
+)
