@@ -288,3 +288,12 @@ SPECTACULAR_SETTINGS = {
 # hosts only, unless these allow git@host:path or private addresses (tests, intranets).
 ATLAS_ALLOW_SSH_SOURCES = env_bool("ATLAS_ALLOW_SSH_SOURCES", False)
 ATLAS_ALLOW_PRIVATE_SOURCES = env_bool("ATLAS_ALLOW_PRIVATE_SOURCES", False)
+
+# Live tracking (tracking/, README.md "Tracking"): declarations in Open Terms Archive's format,
+# fetched on a schedule, each real change recorded as a version.
+INSTALLED_APPS += ["tracking"]
+# OTA's collection of declarations; Atlas's own (tracking/data/declarations/) are always read.
+TRACKING_DECLARATIONS_DIR = Path(
+    os.environ.get("TRACKING_DECLARATIONS_DIR")
+    or BASE_DIR.parent / "shared" / "ota" / "declarations"
+)
