@@ -15,6 +15,7 @@ from django.db import connection
 from provisions import sources, tasks
 from provisions.ingest import import_sources
 from provisions.models import Capture, Document, Platform, Provision, Version
+from tests.provisions.test_sources import git
 
 GOOD = "# Policy\n\n- Do not generate malware.\n- Do not harass people.\n"
 
@@ -332,3 +333,38 @@ def test_stored_corpus_keys_are_rewritten_in_place(tmp_path):
         cursor.execute(migration.BACKWARD)
     capture.refresh_from_db()
     assert capture.key == f"corpus:p.md@{capture.version.sha256}"
+
+
+# -- Siblings: names Open Terms Archive repositories choose become slugs and names ---------
+
+
+def ota_repo(path: Path, files: dict[str, str]) -> str:
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    for name, text in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "First record of everything")
+    return str(path)
+
+
+@pytest.mark.django_db
+def test_service_and_terms_names_give_usable_slugs(tmp_path):
+    long_service = "Acme " * 30
+    repo = ota_repo(
+        tmp_path / "versions",
+        {"文心一言/利用規約.md": GOOD, f"{long_service.strip()}/Terms.md": GOOD},
+    )
+    report = import_sources([repo])
+    assert report.errors == {} and report.captures == 2
+    for document in Document.objects.filter(versions__isnull=False).select_related("platform"):
+        assert 0 < len(document.platform.slug) <= 80 and 0 < len(document.slug) <= 120
+        assert document.get_absolute_url()  # reverses: the slug is a slug
+
+
+@pytest.mark.django_db
+def test_an_over_long_service_name_is_an_error_not_a_crash(tmp_path):
+    repo = ota_repo(tmp_path / "versions", {f"{'S' * 250}/Terms.md": GOOD})
+    report = import_sources([repo, good_corpus(tmp_path)])
+    assert_only_good_imported(report, repo, "has a service or terms name over 200 characters")
