@@ -1,4 +1,4 @@
-"""`make run`'s processes keep their sockets under the instance's own data folder."""
+"""`make run` gives each instance its own sockets and address (two can share a host)."""
 
 import shlex
 import subprocess
