@@ -36,7 +36,7 @@ from atlas import schema as docs
 from atlas.api import ModelUnavailableError, conditional_response
 from comparisons import classify
 from comparisons.models import SimilarProvision
-from provisions import citations, tasks
+from provisions import citations, embeddings, tasks
 from provisions.embeddings import ModelUnavailable
 from provisions.filters import DocumentFilter, ProvisionFilter, VersionFilter
 from provisions.models import (
@@ -609,7 +609,7 @@ class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         else:
             try:
                 results = semantic_search(
-                    q, provisions=provisions, limit=SEMANTIC_LIMIT, encoder=classify.get_encoder()
+                    q, provisions=provisions, limit=SEMANTIC_LIMIT, encoder=embeddings.get_encoder()
                 )
             except ModelUnavailable as error:
                 raise ModelUnavailableError(

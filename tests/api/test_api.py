@@ -8,6 +8,7 @@ from django.core.cache import cache
 from comparisons.compare import compare_table
 from comparisons.models import Assignment, ClauseType, Coverage
 from provisions import tasks
+from provisions.embeddings import get_encoder as load_model  # before any fixture swaps it
 from provisions.models import Provision, Version, sha256_text
 from regulations.models import ClauseTypeLink
 from regulations.queries import applicable_regulations, regulation_coverage
@@ -513,11 +514,10 @@ def test_search_snippets_are_verbatim_around_tag_like_text(client, world, tmp_pa
 def test_without_a_loadable_model_semantic_search_and_classify_are_503(
     client, world, settings, tmp_path, monkeypatch
 ):
-    from comparisons import classify
     from provisions import embeddings
 
     # The real loader (the fixture swapped in the fake encoder), pointed at no model.
-    monkeypatch.setattr(classify, "get_encoder", embeddings.get_encoder)
+    monkeypatch.setattr(embeddings, "get_encoder", load_model)
     settings.EMBEDDING_MODEL = str(tmp_path / "no-such-model")
     response = client.get("/api/v1/search/", {"q": "child abuse", "mode": "semantic"})
     assert response.status_code == 503

@@ -47,10 +47,8 @@ def test_suggestions_come_from_topics_and_are_never_applicable(catalog, world, f
 
 
 @pytest.mark.django_db
-def test_the_task_replaces_suggestions_and_is_idempotent(catalog, world, fake_encoder, monkeypatch):
-    import provisions.embeddings
+def test_the_task_replaces_suggestions_and_is_idempotent(catalog, world, fake_encoder):
 
-    monkeypatch.setattr(provisions.embeddings, "get_encoder", lambda: fake_encoder)
     embed(world["provisions"].values(), fake_encoder)
     stale = SuggestedLink.objects.create(
         provision=world["provisions"][DEEPFAKE_TEXT],
@@ -81,11 +79,9 @@ def test_assignment_in_the_worker_is_followed_by_suggestions(
     catalog, world, fake_encoder, monkeypatch
 ):
     """The chain comparisons.assign_provisions → regulations.suggest_links, run eagerly."""
-    import provisions.embeddings
     from atlas.celery import app
     from comparisons import tasks as comparison_tasks
 
-    monkeypatch.setattr(provisions.embeddings, "get_encoder", lambda: fake_encoder)
     embed(world["provisions"].values(), fake_encoder)
     assert not SuggestedLink.objects.exists()
     app.conf.task_always_eager = True
