@@ -32,6 +32,7 @@ from rest_framework import (
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from atlas import pipeline
 from atlas import schema as docs
 from atlas.api import ModelUnavailableError, conditional_response
 from comparisons import classify
@@ -531,8 +532,6 @@ class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
     def curate(self, request, pk=None):
         """Kept by every re-run of clause-type assignment; matches and coverage are
         recomputed by the worker right after."""
-        from comparisons import tasks as comparison_tasks
-
         provision = get_by_record_id(Provision.objects.defer("search_vector"), "P", pk)
         body = CurateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -541,7 +540,7 @@ class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
             clause_type=body.validated_data["clause_type"],
             curator=request.user.get_username(),
         )
-        comparison_tasks.assign_provisions.delay_on_commit()
+        pipeline.enqueue_after_curation()
         return self.retrieve(request, pk=pk)
 
 
