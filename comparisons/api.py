@@ -440,4 +440,19 @@ class ClassifyViewSet(viewsets.ViewSet):
             result = classify.classify_text(parameters.validated_data["text"])
         except ModelUnavailable as error:
             raise ModelUnavailableError(f"Classification is unavailable: {error}.") from error
+        except classify.WarmingUp as warming:
+            return warming_up(warming)
         return Response(ClassificationSerializer(result).data)
+
+
+WARMING_UP_RETRY_AFTER = 30  # seconds: the worker trains the classifier in a minute or two
+
+
+def warming_up(warming: classify.WarmingUp) -> Response:
+    """503 until the worker has stored the classifier, with how far it has got."""
+    body = {
+        "status": 503,
+        "detail": f"Classification is warming up: {warming}. Try again shortly.",
+        "progress": {"embedded": warming.embedded, "total": warming.total},
+    }
+    return Response(body, status=503, headers={"Retry-After": str(WARMING_UP_RETRY_AFTER)})
