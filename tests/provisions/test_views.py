@@ -435,3 +435,12 @@ def test_pages_of_a_5000_provision_document_render_in_well_under_a_second_each(c
         started = time.perf_counter()
         assert client.get(url).status_code == 200
         assert time.perf_counter() - started < 2, url  # a shared, busy 2-core machine
+
+
+def test_a_provision_links_to_the_page_of_each_version_that_lists_it(client, long_document):
+    provision = long_document.provisions.order_by("-pk").first()  # the last, on page 3
+    html = client.get(provision.get_absolute_url()).content.decode()
+    link = re.search(rf'href="(/versions/\d+/\?provision={provision.record_id})#', html).group(1)
+    assert provision.record_id in listed_records(client.get(link).content.decode())
+    unknown = client.get(link.replace(provision.record_id, "P-nonsense"))
+    assert unknown.status_code == 200 and "Page 1 of 3" in unknown.content.decode()
