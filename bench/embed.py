@@ -57,8 +57,9 @@ def wait_for(condition, timeout=1800, step=0.2):
 def main() -> None:
     from atlas import pipeline
     from atlas.embedded_db import connection_url
-    from comparisons.clustering import assign_provisions, read_labels, read_taxonomy
+    from comparisons.clustering import assign_provisions
     from comparisons.models import Assignment
+    from comparisons.taxonomy import read_labels, read_taxonomy
     from provisions.embeddings import embed_pending, get_encoder, pending_texts
     from provisions.ingest import import_sources
     from provisions.models import Document, TextEmbedding

@@ -34,6 +34,7 @@ from provisions.embeddings import ModelUnavailable
 from provisions.models import Platform
 from provisions.serializers import absolute
 from regulations.models import ClauseTypeLink
+from regulations.queries import engaging_clause_types
 
 
 class ClauseTypeSerializer(SparseFieldsMixin, serializers.ModelSerializer):
@@ -139,9 +140,7 @@ class ClauseTypeViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        context["platforms_tracked"] = (
-            Platform.objects.filter(documents__versions__isnull=False).distinct().count()
-        )
+        context["platforms_tracked"] = Platform.objects.tracked().count()
         return context
 
     def retrieve(self, request, *args, **kwargs):
@@ -340,7 +339,9 @@ class CompareViewSet(viewsets.ViewSet):
     def list(self, request):
         parameters = CompareParameters(data=request.query_params)
         parameters.is_valid(raise_exception=True)
-        table = compare_table(**parameters.validated_data)
+        options = dict(parameters.validated_data)
+        engaging = engaging_clause_types(options.pop("regulation", None))
+        table = compare_table(clause_types=engaging, **options)
         return Response(table_data(request, table))
 
 

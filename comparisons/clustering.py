@@ -3,7 +3,7 @@
 The classifier is a logistic regression over sentence embeddings, trained on two things we
 wrote by hand: each clause type's example phrasings (``prototypes`` in
 ``comparisons/data/clause_types.json``) and a labelled set of real provisions
-(``tests/data/clause_labels.json``, labelled by reading the clauses). It runs in the worker.
+(``comparisons/data/clause_labels.json``, labelled by reading the clauses). It runs in the worker.
 Evaluation is leave-one-platform-out: a platform's provisions are always classified by a
 model that never saw that platform's labels, as a new platform's documents would be.
 """
@@ -282,11 +282,7 @@ def assign_provisions(*, encoder=None) -> dict[str, int]:
             "id", "text_hash", "document__platform_id", "removed_in_id"
         ).order_by("id")
     )
-    vectors = dict(
-        TextEmbedding.objects.filter(
-            model_name=encoder.name, text_hash__in={p[1] for p in provisions}
-        ).values_list("text_hash", "vector")
-    )
+    vectors = TextEmbedding.objects.vectors((p[1] for p in provisions), model_name=encoder.name)
     provisions = [p for p in provisions if p[1] in vectors]
     if not provisions:
         return {"assigned": 0, "unassigned": 0, "similar": 0}

@@ -13,7 +13,7 @@ from comparisons.models import ClauseType
 
 DATA = Path(__file__).resolve().parent / "data"
 TAXONOMY = DATA / "clause_types.json"
-LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "clause_labels.json"
+LABELS = DATA / "clause_labels.json"
 
 
 def read_taxonomy(path: Path = TAXONOMY) -> list[dict]:

@@ -1,7 +1,7 @@
 """API viewsets for platforms, documents, versions, provisions, changes, search and imports.
 
 Thin adapters: the querysets are the models' own, citations come from ``provisions.citations``,
-search from ``Provision.objects.search`` and ``provisions.search.semantic_search``, imports from
+search from ``Provision.objects.search`` and ``provisions.embeddings.semantic_search``, imports from
 the ``provisions.import_sources`` task. Lists select everything they show in a fixed number of
 queries whatever the page size.
 """
@@ -38,7 +38,7 @@ from atlas.api import ModelUnavailableError, conditional_response
 from comparisons import classify
 from comparisons.models import SimilarProvision
 from provisions import citations, embeddings, tasks
-from provisions.embeddings import ModelUnavailable
+from provisions.embeddings import ModelUnavailable, semantic_search
 from provisions.filters import DocumentFilter, ProvisionFilter, VersionFilter
 from provisions.models import (
     Capture,
@@ -53,7 +53,7 @@ from provisions.models import (
     parse_record_id,
     sha256_text,
 )
-from provisions.search import semantic_search
+from provisions.search import SearchMode
 from provisions.serializers import (
     ChangeSerializer,
     CitationSerializer,
@@ -239,11 +239,11 @@ class PlatformViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["slug"]
 
     def get_queryset(self):
-        return Platform.objects.annotate(
+        return Platform.objects.tracked().annotate(
             document_count=Count(
                 "documents", filter=Q(documents__latest_version__isnull=False), distinct=True
             )
-        ).filter(document_count__gt=0)
+        )
 
     def get_serializer_class(self):
         return PlatformDetailSerializer if self.action == "retrieve" else PlatformSerializer
@@ -603,7 +603,7 @@ class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         parameters.is_valid(raise_exception=True)
         q, mode = parameters.validated_data["q"], parameters.validated_data["mode"]
         provisions = self.filter_queryset(self.get_queryset())
-        if mode == "fulltext":
+        if mode == SearchMode.TEXT:
             results = provisions.search(q)
         else:
             try:
@@ -613,7 +613,7 @@ class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             except ModelUnavailable as error:
                 raise ModelUnavailableError(
                     f"Semantic search is unavailable: {error}. Full-text search "
-                    "(mode=fulltext) does not need the model."
+                    "(mode=text) does not need the model."
                 ) from error
         page = self.paginate_queryset(results)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

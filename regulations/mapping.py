@@ -80,11 +80,7 @@ def suggest_links(*, encoder=None) -> dict[str, int]:
     seen = 0
     for start in range(0, len(provisions), CHUNK):
         chunk = provisions[start : start + CHUNK]
-        vectors = dict(
-            TextEmbedding.objects.filter(
-                model_name=encoder.name, text_hash__in={h for _, h in chunk}
-            ).values_list("text_hash", "vector")
-        )
+        vectors = TextEmbedding.objects.vectors((h for _, h in chunk), model_name=encoder.name)
         chunk = [(pk, h) for pk, h in chunk if h in vectors]
         if not chunk:
             continue

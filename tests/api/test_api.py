@@ -187,6 +187,13 @@ def test_search_full_text_and_semantic(client, world):
     assert {p["platform"] for p in only_beta["results"]} == {"beta"}
 
 
+def test_search_mode_is_text_as_on_pages_and_fulltext_still_works(client, world):
+    text = get(client, "/api/v1/search/", q="child abuse", mode="text")
+    former = get(client, "/api/v1/search/", q="child abuse", mode="fulltext")
+    default = get(client, "/api/v1/search/", q="child abuse")
+    assert text == former == default and text["count"] >= 1
+
+
 def test_changes_are_substantive_unless_asked(client, world):
     data = get(client, "/api/v1/changes/")
     ours = [c for c in data["results"] if c["platform"] in ("alpha", "beta")]
