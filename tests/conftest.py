@@ -5,9 +5,11 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from atlas import embedded_broker as embedded
 from comparisons import clustering
-from tests.factories import FakeEncoder
+from tests.factories import FakeEncoder, use_broker
 
+REDIS_URL = os.environ.get("ATLAS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = ROOT.parent / "shared"
 
@@ -91,3 +93,36 @@ def real_data(django_db_setup, django_db_blocker, corpus_dir, ota_bundle, tmp_pa
         call_command("import_sources", str(corpus_dir), str(ota_bundle), verbosity=0)
         yield {"corpus": corpus_dir, "bundle": ota_bundle}
         transaction.set_rollback(True)
+
+
+@pytest.fixture
+def redis_broker(settings):
+    """A Redis server of one's own, named by CELERY_BROKER_URL."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.fail(f"Redis is needed at {REDIS_URL} (start it: see README, Tests)")
+    client.flushdb()
+    default = settings.CELERY_BROKER_URL
+    settings.CELERY_BROKER_URL = REDIS_URL
+    use_broker(REDIS_URL)
+    yield {"CELERY_BROKER_URL": REDIS_URL}
+    client.flushdb()
+    use_broker(default)
+
+
+@pytest.fixture
+def default_broker(settings, tmp_path_factory):
+    """The default broker, in a data folder of its own: a worker started with that
+    ATLAS_DATA_DIR and no CELERY_BROKER_URL finds it as `make run`'s worker does."""
+    data_dir = tmp_path_factory.mktemp("atlas")
+    url = embedded.broker_url(data_dir)
+    default = settings.CELERY_BROKER_URL
+    settings.CELERY_BROKER_URL = url
+    use_broker(url)
+    yield {"ATLAS_DATA_DIR": str(data_dir)}
+    use_broker(default)
+    embedded.stop(data_dir)

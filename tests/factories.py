@@ -7,10 +7,17 @@ conftest files), so that a test file can be read, moved or deleted on its own.
 import hashlib
 import json
 import math
+import os
+import signal
 import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.db import connection
+
+from atlas.embedded_db import connection_url
 from comparisons.clustering import assign_provisions, store_coverage
 from comparisons.models import Assignment, ClauseType, SimilarProvision
 from provisions.embeddings import embed_pending, encode_cached
@@ -314,3 +321,69 @@ def build_api_world(folder: Path, encoder) -> dict:
         "provisions": provisions,
         "csam": provisions.get(text__startswith="Do not generate child"),
     }
+
+
+# -- Worker processes -------------------------------------------------------------------------
+
+
+def database_url() -> str:
+    """The URL of the test database, for the worker process."""
+    return connection_url(connection.settings_dict)
+
+
+def use_broker(url: str) -> None:
+    """Point this process's Celery app at another broker.
+
+    Setting ``broker_url`` alone is not enough once anything has been queued: the app keeps
+    its connection and producer pools for the first broker it used, and messages would go on
+    to it (earlier tests queue on the embedded filesystem broker).
+    """
+    from atlas.celery import app
+
+    app.conf.broker_url = url
+    # Dropped, not closed: kombu keeps pools per broker URL and would hand a closed one back.
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
+
+
+def start_worker(broker_env: dict, log_path) -> subprocess.Popen:
+    env = {
+        **{name: value for name, value in os.environ.items() if name != "CELERY_BROKER_URL"},
+        **broker_env,
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": "worker-test",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "atlas",
+            "worker",
+            "--concurrency=1",
+            "--pool=prefork",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop_worker(worker: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    os.killpg(worker.pid, sig)
+    worker.wait(timeout=30)
+
+
+def wait_for(condition, timeout: float, every: float = 0.5) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return False

@@ -10,26 +10,19 @@ stored before each test (``trained``); the classifier itself too, except in the 
 warm-up, where the worker still fits and stores it.
 """
 
-import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
-from atlas import embedded_broker as embedded
-from atlas.embedded_db import connection_url
 from comparisons import clustering
 from comparisons.clustering import read_taxonomy
 from comparisons.models import Assignment, TrainedClassifier
 from provisions.embeddings import get_encoder, store_embeddings
 from provisions.ingest import import_sources
 from provisions.models import Provision, Revision, TextEmbedding
-from tests.factories import GOOD, write_acme
-
-REDIS_URL = os.environ.get("ATLAS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.factories import GOOD, start_worker, stop_worker, wait_for, write_acme
 
 pytestmark = pytest.mark.worker
 
@@ -66,102 +59,6 @@ def store_training(training, *, classifier: bool) -> None:
 @pytest.fixture
 def trained(training, transactional_db):
     store_training(training, classifier=True)
-
-
-def database_url() -> str:
-    """The URL of the test database, for the worker process."""
-    return connection_url(connection.settings_dict)
-
-
-def use_broker(url: str) -> None:
-    """Point this process's Celery app at another broker.
-
-    Setting ``broker_url`` alone is not enough once anything has been queued: the app keeps
-    its connection and producer pools for the first broker it used, and messages would go on
-    to it (earlier tests queue on the embedded filesystem broker).
-    """
-    from atlas.celery import app
-
-    app.conf.broker_url = url
-    # Dropped, not closed: kombu keeps pools per broker URL and would hand a closed one back.
-    app._pool = None
-    if "amqp" in app.__dict__:
-        app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def redis_broker(settings):
-    """A Redis server of one's own, named by CELERY_BROKER_URL."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail(f"Redis is needed at {REDIS_URL} (start it: see README, Tests)")
-    client.flushdb()
-    default = settings.CELERY_BROKER_URL
-    settings.CELERY_BROKER_URL = REDIS_URL
-    use_broker(REDIS_URL)
-    yield {"CELERY_BROKER_URL": REDIS_URL}
-    client.flushdb()
-    use_broker(default)
-
-
-@pytest.fixture
-def default_broker(settings, tmp_path_factory):
-    """The default broker, in a data folder of its own: a worker started with that
-    ATLAS_DATA_DIR and no CELERY_BROKER_URL finds it as `make run`'s worker does."""
-    data_dir = tmp_path_factory.mktemp("atlas")
-    url = embedded.broker_url(data_dir)
-    default = settings.CELERY_BROKER_URL
-    settings.CELERY_BROKER_URL = url
-    use_broker(url)
-    yield {"ATLAS_DATA_DIR": str(data_dir)}
-    use_broker(default)
-    embedded.stop(data_dir)
-
-
-def start_worker(broker_env: dict, log_path) -> subprocess.Popen:
-    env = {
-        **{name: value for name, value in os.environ.items() if name != "CELERY_BROKER_URL"},
-        **broker_env,
-        "DATABASE_URL": database_url(),
-        "SECRET_KEY": "worker-test",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "atlas",
-            "worker",
-            "--concurrency=1",
-            "--pool=prefork",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        env=env,
-        stdout=log_path.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def stop_worker(worker: subprocess.Popen, sig=signal.SIGTERM) -> None:
-    os.killpg(worker.pid, sig)
-    worker.wait(timeout=30)
-
-
-def wait_for(condition, timeout: float, every: float = 0.5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(every)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
