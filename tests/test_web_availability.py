@@ -81,6 +81,7 @@ def test_health_reports_each_part_and_503_without_a_worker(db, redis_broker):
     assert body["worker"].startswith("down: no worker answered")
 
 
+@pytest.mark.slow  # waits for both connection attempts to fail
 def test_health_reports_the_database_and_broker_down(database_down, settings):
     default = settings.CELERY_BROKER_URL
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"

@@ -511,6 +511,7 @@ def test_search_snippets_are_verbatim_around_tag_like_text(client, world, tmp_pa
     assert html.unescape(re.sub("</?mark>", "", snippet)) == stored.text
 
 
+@pytest.mark.slow  # imports torch to find the model missing
 def test_without_a_loadable_model_semantic_search_and_classify_are_503(
     client, world, settings, tmp_path, monkeypatch
 ):

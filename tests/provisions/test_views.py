@@ -206,6 +206,7 @@ def test_semantic_search_uses_stored_embeddings(client, imported, fake_encoder, 
     assert len(fake_encoder.calls) == calls  # cached
 
 
+@pytest.mark.slow  # imports torch to find the model missing
 def test_semantic_search_without_a_loadable_model_says_so_and_offers_full_text(
     client, imported, settings, tmp_path
 ):
