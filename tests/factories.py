@@ -1,4 +1,4 @@
-"""Builders the tests share: corpus folders on disk, the fake encoder, and small worlds.
+"""Builders the tests share: corpus folders on disk, the fake encoder, small worlds, workers.
 
 Test modules import from here and from nowhere else in ``tests/`` (fixtures come from the
 conftest files), so that a test file can be read, moved or deleted on its own.
