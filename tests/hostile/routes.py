@@ -68,8 +68,7 @@ def admin_kwargs(records) -> dict[str, dict]:
             kwargs[f"admin:{opts.app_label}_{opts.model_name}_{kind}"] = {
                 "object_id": str(first or 1)
             }
-    user = records["superuser"]
-    kwargs["admin:auth_user_password_change"] = {"id": str(user.pk)}
+    kwargs["admin:auth_user_password_change"] = {"id": str(getattr(records["user"], "pk", 1))}
     kwargs["admin:app_list"] = {"app_label": "provisions"}
     kwargs["admin:view_on_site"] = {
         "content_type_id": str(records["provision_content_type"]),
