@@ -1,0 +1,173 @@
+"""Tracking end to end: declarations loaded, pages served by a real loopback server, versions."""
+
+import json
+import statistics
+from collections import defaultdict
+
+import pytest
+from django.core.management import call_command
+
+from provisions.models import Version
+from tests.tracking.conftest import RewriteTransport
+from tracking import track
+from tracking.declarations import DeclarationError
+from tracking.models import Declaration, Fetch, Outcome, untracked_platforms
+from tracking.snapshots import line_match, read_cases, word_match
+
+pytestmark = pytest.mark.django_db
+POLICY = "<main><h1>Usage policy</h1><p>" + "Do not misuse the service. " * 20 + "</p></main>"
+
+
+def write_declarations(folder, services: dict) -> None:
+    folder.mkdir(exist_ok=True)
+    for service, terms in services.items():
+        (folder / f"{service}.json").write_text(json.dumps({"name": service, "terms": terms}))
+
+
+def serve_page(web, path, body, content_type="text/html; charset=utf-8"):
+    web.routes[path] = (200, {"Content-Type": content_type}, body)
+    return web.url(path)
+
+
+def test_ota_collection_and_our_own_declarations_load(settings):
+    count = track.load_declarations()
+    assert count >= 159
+    runway = Declaration.objects.current().filter(service="Runway")
+    assert {d.terms_type for d in runway} == {
+        "Terms of Service",
+        "Privacy Policy",
+        "Acceptable Use Policy",
+    }
+    assert all(d.document.platform.name == "Runway" for d in runway)
+    assert runway.first().urls[0].startswith("https://runwayml.com/")
+    # Routed as the importer routes OTA files: DALL·E goes to OpenAI through the alias table.
+    dalle = Declaration.objects.filter(service="DALL·E").first()
+    assert dalle.document.platform.slug == "openai"
+    assert Declaration.objects.exclude(valid_until=None).exists()  # the history files
+
+
+def test_runway_is_declared_not_captured_until_a_fetch_succeeds(web):
+    track.load_declarations()
+    assert "Runway" in [p.name for p in untracked_platforms()]
+    declaration = Declaration.objects.current().get(
+        service="Runway", terms_type="Acceptable Use Policy"
+    )
+    url = declaration.urls[0]
+    failed = track.track_document(
+        declaration, slot="s1", transport=RewriteTransport({url: web.url("/missing")})
+    )
+    assert (failed.outcome, failed.failure) == (Outcome.FAILED, "http_status")
+    assert not declaration.document.versions.exists()
+    assert "Runway" in [p.name for p in untracked_platforms()]
+    served = serve_page(web, "/usage-policy", POLICY.encode())
+    fetched = track.track_document(
+        declaration, slot="s2", transport=RewriteTransport({url: served})
+    )
+    assert fetched.outcome == Outcome.CHANGED
+    assert fetched.version.text.startswith("Usage policy\n============")
+    assert fetched.pages[0]["final_url"] == url and fetched.pages[0]["status"] == 200
+    assert track.read_snapshot(fetched.pages[0]["sha256"]) == POLICY.encode()
+    assert "Runway" not in [p.name for p in untracked_platforms()]
+
+
+def test_invalid_declarations_are_named_and_nothing_is_loaded(tmp_path):
+    write_declarations(
+        tmp_path,
+        {
+            "Good": {"Terms of Service": {"fetch": "https://good.example/terms", "select": "main"}},
+            "Bad": {
+                "Privacy Policy": {"fetch": "file:///etc/passwd", "select": "main"},
+                "Terms of Service": {"fetch": "https://bad.example", "select": [{"start": "x"}]},
+            },
+        },
+    )
+    (tmp_path / "Good.history.json").write_text(json.dumps({"Terms of Service": [{"fetch": 1}]}))
+    with pytest.raises(DeclarationError) as error:
+        track.load_declarations([(tmp_path, "atlas")])
+    problems = "\n".join(error.value.problems)
+    assert "Bad.json: terms 'Privacy Policy': fetch must be an http(s) URL" in problems
+    assert "Bad.json: terms 'Terms of Service': select: " in problems
+    assert "Good.history.json: terms 'Terms of Service'[1]: validUntil must be" in problems
+    assert not Declaration.objects.exists()
+
+
+def test_track_command_names_invalid_declarations(tmp_path, settings):
+    write_declarations(tmp_path, {"Bad": {"Terms": {"select": "main"}}})
+    settings.TRACKING_DECLARATIONS_DIR = tmp_path
+    with pytest.raises(Exception, match="Bad.json: terms 'Terms': needs fetch or combine"):
+        call_command("track", "--load-only")
+    assert not Declaration.objects.exists()
+
+
+def test_same_slot_fetches_once_and_unchanged_text_records_no_version(web, tmp_path):
+    url = serve_page(web, "/terms", POLICY.encode())
+    write_declarations(tmp_path, {"Acme": {"Terms of Service": {"fetch": url, "select": "main"}}})
+    track.load_declarations([(tmp_path, "atlas")])
+    declaration = Declaration.objects.get(service="Acme")
+    first = track.track_document(declaration, slot="2026-12-06T00")
+    again = track.track_document(declaration, slot="2026-12-06T00")
+    assert again.pk == first.pk and len(web.requests) == 1
+    # New bytes, same text: a capture of the page, no version.
+    serve_page(web, "/terms", POLICY.replace("<main>", "<main><!-- v2 -->").encode())
+    later = track.track_document(declaration, slot="2026-12-06T12")
+    assert later.outcome == Outcome.UNCHANGED
+    assert Version.objects.filter(document=declaration.document).count() == 1
+
+
+def test_failures_are_recorded_with_their_cause_never_as_versions(web, tmp_path):
+    url = serve_page(web, "/terms", POLICY.encode())
+    write_declarations(tmp_path, {"Acme": {"Terms of Service": {"fetch": url, "select": "main"}}})
+    track.load_declarations([(tmp_path, "atlas")])
+    declaration = Declaration.objects.get(service="Acme")
+    track.track_document(declaration, slot="1")
+    serve_page(web, "/terms", b"<main>Sorry, something went wrong.</main>")
+    short = track.track_document(declaration, slot="2")
+    serve_page(web, "/terms", b"<div>redesigned page</div>")
+    missing = track.track_document(declaration, slot="3")
+    assert (short.failure, missing.failure) == ("too_short", "selector")
+    assert "matches nothing" in missing.error
+    assert Version.objects.filter(document=declaration.document).count() == 1
+
+
+def test_ota_snapshots_tracked_live_record_what_ota_recorded(web, tmp_path, snapshots_dir):
+    cases = [c for c in read_cases(snapshots_dir) if not c.features["pdf"]]
+    services = defaultdict(dict)
+    for case in cases:
+        services[case.service][case.terms_type] = case.declaration
+    write_declarations(tmp_path, services)
+    track.load_declarations([(tmp_path, "ota")])
+    lines, words = [], []
+    for case in cases:
+        declaration = Declaration.objects.get(service=case.service, terms_type=case.terms_type)
+        previous = None
+        for capture in case.captures:
+            mapping = {}
+            for file in capture.files:
+                path = f"/{file.path.relative_to(snapshots_dir)}"
+                web.routes[path] = (200, {"Content-Type": file.content_type}, file.read())
+                mapping[file.url] = web.url(path)
+            fetch = track.track_document(
+                declaration, slot=f"capture-{capture.number}", transport=RewriteTransport(mapping)
+            )
+            versions = declaration.document.versions.count()
+            expected = capture.expected.read_text(encoding="utf-8") if capture.expected else None
+            # A no-op (and one capture the manifest lists twice, GitHub Copilot's #3).
+            if expected is None or expected == previous:
+                assert fetch.outcome == Outcome.UNCHANGED, f"{case.id} #{capture.number}"
+                continue
+            if previous and len(expected) < len(previous) // 5:
+                # OTA recorded a broken page (Liquid AI #2 lost its body, Llama API DPA #2 is
+                # "This page isn't available at the moment"); Atlas records the failure
+                # instead and keeps the last good version, so #3 is no change.
+                assert fetch.failure == "too_short", f"{case.id} #{capture.number}"
+                continue
+            assert fetch.outcome == Outcome.CHANGED, f"{case.id} #{capture.number}: {fetch.error}"
+            previous = expected
+            # One version per distinct text: a text that flips back is its earlier version.
+            seen = {c.expected.read_bytes() for c in case.captures[: capture.number] if c.expected}
+            assert versions == len(seen), f"{case.id} #{capture.number}"
+            lines.append(line_match(fetch.version.text, expected))
+            words.append(word_match(fetch.version.text, expected))
+    assert statistics.median(lines) >= 0.97 and statistics.median(words) >= 0.99
+    assert min(lines) >= 0.90
+    assert Fetch.objects.filter(outcome=Outcome.FAILED).count() == 2
