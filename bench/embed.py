@@ -9,7 +9,7 @@ clause wordings of eight usage policies, or of the whole corpus with --all) meas
      every wording is stored in pgvector and clause types are assigned,
 and prints both and their ratio; then the seconds of a full re-assignment (``cluster``) and of
 assigning one newly imported document. The broker is CELERY_BROKER_URL if set, else the
-embedded filesystem broker.
+embedded Redis broker.
 """
 
 import os

@@ -16,11 +16,16 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import exceptions, parsers, permissions, serializers, status, viewsets
+from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
 from atlas import schema as docs
-from atlas.api import ModelUnavailableError, SparseFieldsMixin, conditional_response
+from atlas.api import (
+    JSONParser,
+    ModelUnavailableError,
+    SparseFieldsMixin,
+    conditional_response,
+)
 from comparisons import classify
 from comparisons.compare import MAX_PLATFORMS, MIN_PLATFORMS, compare_table
 from comparisons.models import ClauseType, Severity
@@ -414,7 +419,7 @@ class ClassifyViewSet(viewsets.ViewSet):
     """Anyone may classify a text (it is not stored); JSON bodies up to 16 KiB."""
 
     permission_classes = [permissions.AllowAny]
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [JSONParser]
     needs_model = True  # documents the 503 of ``ModelUnavailableError``
 
     def create(self, request):
@@ -435,4 +440,19 @@ class ClassifyViewSet(viewsets.ViewSet):
             result = classify.classify_text(parameters.validated_data["text"])
         except ModelUnavailable as error:
             raise ModelUnavailableError(f"Classification is unavailable: {error}.") from error
+        except classify.WarmingUp as warming:
+            return warming_up(warming)
         return Response(ClassificationSerializer(result).data)
+
+
+WARMING_UP_RETRY_AFTER = 30  # seconds: the worker trains the classifier in a minute or two
+
+
+def warming_up(warming: classify.WarmingUp) -> Response:
+    """503 until the worker has stored the classifier, with how far it has got."""
+    body = {
+        "status": 503,
+        "detail": f"Classification is warming up: {warming}. Try again shortly.",
+        "progress": {"embedded": warming.embedded, "total": warming.total},
+    }
+    return Response(body, status=503, headers={"Retry-After": str(WARMING_UP_RETRY_AFTER)})

@@ -1,30 +1,34 @@
 """Classify one clause text on demand (the API's ``POST /api/v1/classify/``).
 
-The classifier is the worker's (``comparisons.clustering``), trained on the same prototypes and
-labelled provisions, once per process and encoder, on the first call: the web process loads the
-sentence model then, never at import or start-up. A submitted text is encoded in memory and
-never stored (it may come from someone's unpublished draft).
+The classifier is the worker's (``comparisons.clustering``): the worker trains it and stores it
+(``TrainedClassifier``), and this module loads it once per process, model and training data.
+The web process never trains it nor encodes the taxonomy; until the worker has stored it,
+``WarmingUp`` says how far the worker has got. The sentence model is still loaded lazily here to
+encode the submitted text, which is encoded in memory and never stored (it may come from
+someone's unpublished draft).
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from comparisons.clustering import (
     ClauseClassifier,
     confidence_band,
-    embed_taxonomy,
+    load_classifier,
     read_labels,
     read_taxonomy,
-    train_classifier,
+    training_digest,
+    training_texts,
 )
 
 CANDIDATES = 3  # next-best types shown after the chosen one
 
-_classifiers: dict[str, tuple[ClauseClassifier, dict[str, dict]]] = {}
+_classifiers: dict[tuple[str, str], tuple[ClauseClassifier, dict[str, dict]]] = {}
 _lock = threading.Lock()
 
 
@@ -33,6 +37,17 @@ def get_encoder():
     from provisions.embeddings import get_encoder as load_encoder
 
     return load_encoder()
+
+
+class WarmingUp(RuntimeError):
+    """The worker has not stored the classifier for this model yet (it trains it after start)."""
+
+    def __init__(self, embedded: int, total: int):
+        self.embedded, self.total = embedded, total
+        super().__init__(
+            "the classifier is warming up: the worker is training it "
+            f"({embedded} of {total} training texts embedded)"
+        )
 
 
 @dataclass(frozen=True)
@@ -52,33 +67,36 @@ class Classification:
     model_name: str
 
 
+@lru_cache(maxsize=1)
+def _training() -> tuple[list[dict], str, list[str]]:
+    """The taxonomy, the digest of the training data and its text hashes (read once)."""
+    from provisions.parse import hash_text, normalize_text
+
+    taxonomy, labels = read_taxonomy(), read_labels()
+    hashes = sorted({hash_text(normalize_text(t)) for t in training_texts(taxonomy, labels)})
+    return taxonomy, training_digest(taxonomy, labels), hashes
+
+
+def training_progress(model_name: str) -> tuple[int, int]:
+    """How many of the classifier's training texts the worker has embedded, of how many."""
+    from provisions.models import TextEmbedding
+
+    hashes = _training()[2]
+    embedded = TextEmbedding.objects.filter(model_name=model_name, text_hash__in=hashes).count()
+    return embedded, len(hashes)
+
+
 def trained_classifier(encoder) -> tuple[ClauseClassifier, dict[str, dict]]:
-    """The classifier for this encoder, trained on first use (prototype and label vectors come
-    through the embedding store, so a process after the worker's first run encodes nothing)."""
-    from provisions.embeddings import encode_cached
-
+    """The worker's classifier for this encoder, loaded once; ``WarmingUp`` until it is stored."""
+    taxonomy, digest, _ = _training()
+    key = (encoder.name, digest)
     with _lock:
-        if encoder.name not in _classifiers:
-            taxonomy = read_taxonomy()
-            labels = read_labels()
-
-            class Cached:
-                name = encoder.name
-
-                @staticmethod
-                def encode(texts):
-                    return encode_cached(texts, encoder=encoder)
-
-            classifier = train_classifier(
-                slugs=[t["slug"] for t in taxonomy],
-                prototype_vectors=embed_taxonomy(Cached, taxonomy),
-                label_vectors=np.asarray(
-                    Cached.encode([label["text"] for label in labels]), dtype=np.float32
-                ),
-                label_slugs=[label["clause_type"] for label in labels],
-            )
-            _classifiers[encoder.name] = (classifier, {t["slug"]: t for t in taxonomy})
-        return _classifiers[encoder.name]
+        if key not in _classifiers:
+            classifier = load_classifier(encoder.name, digest)
+            if classifier is None:
+                raise WarmingUp(*training_progress(encoder.name))
+            _classifiers[key] = (classifier, {t["slug"]: t for t in taxonomy})
+        return _classifiers[key]
 
 
 def classify_text(text: str, *, encoder=None) -> Classification:

@@ -45,14 +45,22 @@ def read_labels(path: Path = LABELS) -> list[dict]:
 
 @dataclass
 class ClauseClassifier:
+    """A multinomial logistic regression, as plain arrays: the web process loads a stored one
+    (``TrainedClassifier``) and scores with numpy alone, never importing scikit-learn."""
+
     slugs: list[str]
-    model: object
+    classes: np.ndarray  # the slug index of each row of coefficients (types seen in training)
+    coefficients: np.ndarray  # classes × dimensions
+    intercepts: np.ndarray  # classes
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """One row per vector, one column per slug (types the model never saw get 0)."""
-        raw = self.model.predict_proba(vectors)
+        logits = np.asarray(vectors, dtype=np.float64) @ self.coefficients.T + self.intercepts
+        logits -= logits.max(axis=1, keepdims=True)
+        raw = np.exp(logits)
+        raw /= raw.sum(axis=1, keepdims=True)
         full = np.zeros((len(vectors), len(self.slugs)))
-        full[:, self.model.classes_] = raw
+        full[:, self.classes] = raw
         return full
 
 
@@ -73,7 +81,12 @@ def train_classifier(
         ys.extend([index[slug]] * len(vectors))
     model = LogisticRegression(C=REGULARIZATION_C, max_iter=3000)
     model.fit(np.concatenate(xs), np.array(ys))
-    return ClauseClassifier(slugs, model)
+    # With two classes scikit-learn keeps one row (a sigmoid); as a softmax that is [-w, w].
+    coefficients, intercepts = model.coef_, model.intercept_
+    if len(model.classes_) == 2:
+        coefficients = np.vstack([-coefficients / 2, coefficients / 2])
+        intercepts = np.array([-intercepts[0] / 2, intercepts[0] / 2])
+    return ClauseClassifier(slugs, model.classes_, coefficients, intercepts)
 
 
 def prototype_texts(clause_type: dict) -> list[str]:
@@ -85,6 +98,87 @@ def embed_taxonomy(encoder, taxonomy: list[dict]) -> dict[str, np.ndarray]:
         t["slug"]: np.asarray(encoder.encode(prototype_texts(t)), dtype=np.float32)
         for t in taxonomy
     }
+
+
+def training_texts(taxonomy: list[dict], labels: list[dict]) -> list[str]:
+    """Every text the classifier is trained on: the prototypes, then the labelled clauses."""
+    return [*(text for t in taxonomy for text in prototype_texts(t)), *(x["text"] for x in labels)]
+
+
+def training_digest(taxonomy: list[dict], labels: list[dict]) -> str:
+    """What a trained classifier depends on besides the model: its texts and their types."""
+    payload = [
+        [[t["slug"], prototype_texts(t)] for t in taxonomy],
+        [[label["text"], label["clause_type"]] for label in labels],
+    ]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def fit_classifier(encoder, taxonomy: list[dict], labels: list[dict]) -> ClauseClassifier:
+    """Train on the taxonomy and labels, their vectors through the embedding store (a re-run
+    encodes nothing it has seen)."""
+    from provisions.embeddings import encode_cached
+
+    class Cached:
+        name = encoder.name
+
+        @staticmethod
+        def encode(texts):
+            return encode_cached(texts, encoder=encoder)
+
+    return train_classifier(
+        slugs=[t["slug"] for t in taxonomy],
+        prototype_vectors=embed_taxonomy(Cached, taxonomy),
+        label_vectors=np.asarray(
+            Cached.encode([label["text"] for label in labels]), dtype=np.float32
+        ),
+        label_slugs=[label["clause_type"] for label in labels],
+    )
+
+
+def store_classifier(model_name: str, digest: str, classifier: ClauseClassifier):
+    """Keep the trained classifier for the web process (``comparisons.classify``)."""
+    from comparisons.models import TrainedClassifier
+
+    return TrainedClassifier.objects.update_or_create(
+        model_name=model_name,
+        digest=digest,
+        defaults={
+            "slugs": classifier.slugs,
+            "classes": [int(c) for c in classifier.classes],
+            "coefficients": classifier.coefficients.tolist(),
+            "intercepts": classifier.intercepts.tolist(),
+        },
+    )[0]
+
+
+def load_classifier(model_name: str, digest: str) -> ClauseClassifier | None:
+    """The classifier the worker stored for this model and training data, if any."""
+    from comparisons.models import TrainedClassifier
+
+    row = TrainedClassifier.objects.filter(model_name=model_name, digest=digest).first()
+    if row is None:
+        return None
+    return ClauseClassifier(
+        row.slugs,
+        np.asarray(row.classes, dtype=np.intp),
+        np.asarray(row.coefficients, dtype=np.float64),
+        np.asarray(row.intercepts, dtype=np.float64),
+    )
+
+
+def train_stored_classifier(*, encoder=None) -> bool:
+    """Train and store the classifier unless one is stored for this model and training data
+    (the worker's warm-up); returns whether it trained."""
+    from provisions.embeddings import get_encoder
+
+    encoder = encoder or get_encoder()
+    taxonomy, labels = read_taxonomy(), read_labels()
+    digest = training_digest(taxonomy, labels)
+    if load_classifier(encoder.name, digest) is not None:
+        return False
+    store_classifier(encoder.name, digest, fit_classifier(encoder, taxonomy, labels))
+    return True
 
 
 # -- Evaluation ---------------------------------------------------------------------------
@@ -209,29 +303,16 @@ def assign_provisions(*, encoder=None) -> dict[str, int]:
     from django.db import transaction
 
     from comparisons.models import Assignment, SimilarProvision
-    from provisions.embeddings import encode_cached, get_encoder
+    from provisions.embeddings import get_encoder
     from provisions.models import Provision, TextEmbedding
 
     encoder = encoder or get_encoder()
     taxonomy = read_taxonomy()
     labels = read_labels()
     slugs = [t["slug"] for t in taxonomy]
-
-    class Cached:  # the encoder, through the embedding store (re-runs encode nothing)
-        name = encoder.name
-
-        @staticmethod
-        def encode(texts):
-            return encode_cached(texts, encoder=encoder)
-
-    classifier = train_classifier(
-        slugs=slugs,
-        prototype_vectors=embed_taxonomy(Cached, taxonomy),
-        label_vectors=np.asarray(
-            Cached.encode([label["text"] for label in labels]), dtype=np.float32
-        ),
-        label_slugs=[label["clause_type"] for label in labels],
-    )
+    classifier = fit_classifier(encoder, taxonomy, labels)
+    # The web process classifies texts with the same classifier, loaded, never trained there.
+    store_classifier(encoder.name, training_digest(taxonomy, labels), classifier)
     provisions = list(
         Provision.objects.values_list(
             "id", "text_hash", "document__platform_id", "removed_in_id"

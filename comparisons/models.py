@@ -127,3 +127,28 @@ class Coverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clause_type_id}/{self.platform_id}: {self.provision_count}"
+
+
+class TrainedClassifier(models.Model):
+    """The worker's trained clause classifier, kept so that the web process only loads it.
+
+    One per sentence model and training data (``digest``: the taxonomy's prototypes and the
+    labels), so a changed taxonomy or model is never scored with a stale classifier.
+    """
+
+    model_name = models.CharField(max_length=200)
+    digest = models.CharField(max_length=64, help_text="sha256 of the training texts and types")
+    slugs = models.JSONField(help_text="Every clause type's slug, in the column order")
+    classes = models.JSONField(help_text="The slug index of each row of coefficients")
+    coefficients = models.JSONField(help_text="One row of weights per class")
+    intercepts = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model_name", "digest"], name="classifier_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_name} classifier ({self.digest[:12]})"

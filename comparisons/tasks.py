@@ -1,17 +1,11 @@
 from celery import shared_task
-from django.db import OperationalError
 
 from comparisons import clustering
+from provisions.tasks import TASK_OPTIONS
 
 
 @shared_task(
-    name="comparisons.assign_provisions",
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=1500,
-    time_limit=1800,
+    name="comparisons.assign_provisions", soft_time_limit=1500, time_limit=1800, **TASK_OPTIONS
 )
 def assign_provisions() -> dict:
     """Assign clause types to every embedded provision and store cross-platform matches.
@@ -24,3 +18,12 @@ def assign_provisions() -> dict:
     result = clustering.assign_provisions()
     regulation_tasks.suggest_links.delay()
     return result
+
+
+@shared_task(
+    name="comparisons.train_classifier", soft_time_limit=1500, time_limit=1800, **TASK_OPTIONS
+)
+def train_classifier() -> bool:
+    """Train and store the classifier the web process loads, unless it is stored already for
+    this model and taxonomy (idempotent); queued when a worker starts."""
+    return clustering.train_stored_classifier()

@@ -620,22 +620,26 @@ class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+OTA_EXAMPLE = "https://github.com/OpenTermsArchive/genai-contrib-versions.git"
+
+
 @extend_schema_view(
     create=extend_schema(
         summary="Queue an import in the worker (staff token)",
         responses={202: ImportSerializer},
         examples=[
-            docs.example("Queued", {"sources": ["../shared/corpus"]}),
+            docs.example("Queued", {"sources": [OTA_EXAMPLE]}),
             OpenApiExample(
-                "The shared corpus",
-                value={"sources": ["../shared/corpus"]},
+                "The Open Terms Archive GenAI versions",
+                value={"sources": [OTA_EXAMPLE]},
                 request_only=True,
             ),
         ],
     )
 )
 class ImportViewSet(viewsets.GenericViewSet):
-    """Imports read files on the server, so only staff accounts' tokens may queue them."""
+    """Imports fetch and store policy histories, so only staff accounts' tokens may queue them;
+    sources are public https git URLs only (never paths on the server, see ImportSerializer)."""
 
     serializer_class = ImportSerializer
     permission_classes = [permissions.IsAdminUser]

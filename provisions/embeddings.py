@@ -63,6 +63,24 @@ class ModelUnavailable(RuntimeError):
     """The sentence model could not be loaded in this process (not installed, bad path)."""
 
 
+class WarmingUp(ModelUnavailable):
+    """Clause wordings are still waiting for their embeddings (the worker is embedding them):
+    a search by meaning cannot tell yet that nothing is close. A ``ModelUnavailable``, so
+    every caller that degrades without the model degrades here too."""
+
+    def __init__(self, embedded: int, total: int):
+        self.embedded, self.total = embedded, total
+        super().__init__(f"warming up: {embedded} of {total} clause wordings embedded so far")
+
+
+def embedding_progress(model_name: str) -> tuple[int, int]:
+    """How many distinct clause wordings have an embedding for this model, of how many."""
+    wordings = Revision.objects.values("text_hash")
+    total = wordings.distinct().count()
+    embedded = TextEmbedding.objects.filter(model_name=model_name, text_hash__in=wordings).count()
+    return embedded, total
+
+
 def get_encoder() -> Encoder:
     """The configured sentence model, loaded on first use and kept for the process.
 

@@ -25,6 +25,7 @@ def refresh_history(document: Document) -> None:
     present: dict[int, dict[int, int]] = defaultdict(dict)  # version -> provision -> revision
     heading_of: dict[int, list] = {}
     version_ids = [v.pk for v in versions]
+    by_id = {v.pk: v for v in versions}
     # Plain id lists rather than joins: cheap whatever the planner believes about table sizes.
     revisions = Revision.objects.filter(
         provision_id__in=list(document.provisions.values_list("id", flat=True))
@@ -35,10 +36,12 @@ def refresh_history(document: Document) -> None:
         present[version_id][provision_id] = revision_id
         heading_of[(version_id, provision_id)] = heading_path
     capture_kinds: dict[int, set[str]] = defaultdict(set)
-    for version_id, kind in Capture.objects.filter(version_id__in=version_ids).values_list(
-        "version_id", "kind"
-    ):
+    sightings = {(v.captured_at, v.pk): v for v in versions}  # a version without captures too
+    for captured_at, version_id, kind in Capture.objects.filter(
+        version_id__in=version_ids
+    ).values_list("captured_at", "version_id", "kind"):
         capture_kinds[version_id].add(kind)
+        sightings[(captured_at, version_id)] = by_id[version_id]
     similarity = dict(revisions.values_list("id", "similarity"))
 
     changed_versions = []
@@ -75,7 +78,10 @@ def refresh_history(document: Document) -> None:
             for v in changed_versions
         ],
     )
-    _refresh_provisions(document, versions, present, heading_of, revisions)
+    # The capture timeline: versions in the order they were seen, a run of one counted once.
+    timeline = [sightings[key] for key in sorted(sightings)]
+    timeline = [v for i, v in enumerate(timeline) if not i or timeline[i - 1] is not v]
+    _refresh_provisions(document, timeline, present, heading_of, revisions)
     latest = (
         Capture.objects.filter(version__document=document)
         .order_by("-captured_at", "-id")
@@ -108,7 +114,10 @@ def _change_kind(index, versions, capture_kinds, added, removed, revised, simila
 
 
 def _refresh_provisions(document, versions, present, heading_of, revisions) -> None:
-    seen: dict[int, list[int]] = defaultdict(list)  # provision -> indexes of versions
+    """Each provision's first and last version and where it was removed, on the capture
+    timeline: a text captured again after another (A, B, A) is in force again, so a clause only
+    B had was removed by the second A, and one B dropped is back."""
+    seen: dict[int, list[int]] = defaultdict(list)  # provision -> indexes on the timeline
     for index, version in enumerate(versions):
         for provision_id in present[version.pk]:
             seen[provision_id].append(index)

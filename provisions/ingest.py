@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
 from provisions import sources as readers
-from provisions.bulk import analyze_tables, copy_rows, reserve_ids
+from provisions.bulk import analyze_tables, copy_rows, reserve_ids, update_rows
 from provisions.history import refresh_history
 from provisions.lineage import Known, match_segments
 from provisions.models import (
@@ -39,6 +39,7 @@ from provisions.parse import hash_text, normalize_text, split_provisions
 
 logger = logging.getLogger(__name__)
 SEEDS = Path(__file__).resolve().parent / "seeds" / "sources.json"
+IMPORT_LOCK = 0x41746C6173  # "Atlas": the advisory lock key that serializes imports
 
 
 @dataclass
@@ -79,7 +80,10 @@ def load_seeds(path: Path = SEEDS) -> None:
         )
 
 
-def import_sources(source_names: list[str], *, progress=None) -> ImportReport:
+def import_sources(
+    source_names: list[str], *, progress=None, remote: readers.RemotePolicy | None = None
+) -> ImportReport:
+    """Import these sources; ``remote`` applies the rules for sources sent over the API."""
     report = ImportReport()
     load_seeds()
     known = set(Capture.objects.values_list("key", flat=True))
@@ -91,6 +95,7 @@ def import_sources(source_names: list[str], *, progress=None) -> ImportReport:
                 known_keys=known,
                 cache_dir=Path(settings.ATLAS_SOURCES_CACHE),
                 max_bytes=settings.ATLAS_MAX_DOCUMENT_BYTES,
+                remote=remote,
             )
         except readers.SourceError as error:
             report.errors[name] = str(error)
@@ -101,13 +106,45 @@ def import_sources(source_names: list[str], *, progress=None) -> ImportReport:
     if captures:
         captures.sort(key=lambda c: (c.captured_at, c.key))
         with transaction.atomic():
-            Store(report).store_all(captures, progress=progress)
-            if settings.ATLAS_EMBED_AFTER_IMPORT:
+            lock_imports()
+            # Another import may have stored some of these while they were being read.
+            stored = set(
+                Capture.objects.filter(key__in=[c.key for c in captures]).values_list(
+                    "key", flat=True
+                )
+            )
+            Store(report).store_all([c for c in captures if c.key not in stored], progress=progress)
+            if settings.ATLAS_EMBED_AFTER_IMPORT and report.documents:
                 # New wordings go to a worker once this transaction has committed.
                 from provisions import tasks
 
                 tasks.embed_documents.delay_on_commit(sorted(report.documents))
     return report
+
+
+def remote_policy() -> readers.RemotePolicy:
+    """The rules for sources sent over the API, as this server's settings set them."""
+    return readers.RemotePolicy(
+        allow_ssh=settings.ATLAS_ALLOW_SSH_SOURCES,
+        allow_private=settings.ATLAS_ALLOW_PRIVATE_SOURCES,
+    )
+
+
+def lock_imports() -> None:
+    """One import stores at a time (until its transaction ends): two imports of the same source
+    would otherwise both insert its captures and one would fail on the unique key."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+
+
+def derived_slug(name: str, *, limit: int, empty: str = "document") -> str:
+    """A URL slug for a name Open Terms Archive chose: ASCII, within the column, never empty
+    (a name in another script, or one cut short, gets a digest of the whole name)."""
+    slug = slugify(name)
+    if slug and len(slug) <= limit:
+        return slug
+    digest = hash_text(name)[:8]
+    return f"{slug[: limit - 9].strip('-')}-{digest}" if slug else f"{empty}-{digest}"
 
 
 COLUMNS = {
@@ -186,6 +223,7 @@ class Store:
             a.name: a.platform for a in PlatformAlias.objects.select_related("platform")
         }
         self.documents: dict[tuple[int, str], Document] = {}
+        self.documents_by_id: dict[int, Document] = {}
         self.timelines: dict[int, list[Version]] = {}  # document id -> versions by captured_at
         self.by_sha: dict[int, dict[str, Version]] = {}
         self.known_spans: dict[int, list[Known]] = {}  # version id -> its provisions
@@ -194,6 +232,14 @@ class Store:
         self.rows: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
         self.now = timezone.now()
         self.revision_counts: dict[int, int] = {}  # provision id -> revisions so far
+        # Documents that got a version before one already stored: (captured_at, id) of the
+        # first version whose provisions are followed again, in date order, at the end.
+        self.relink_from: dict[int, tuple] = {}
+        # While re-following: the records those versions had, to give back to the same clauses
+        # ((version id, position) -> provision id, and text hash -> provision id).
+        self.reusable: dict[str, dict] = {}
+        self.claimed: set[int] = set()  # provision ids already in the re-followed lineage
+        self.kinds: list[tuple[int, str]] = []  # (provision id, kind) of records given back
 
     def store_all(self, captures: list[readers.Capture], *, progress=None) -> None:
         iterator = progress(captures) if progress else captures
@@ -202,6 +248,8 @@ class Store:
             if len(self.rows["span"]) > 50000:
                 self.flush()
         self.flush()
+        for document_id, start in self.relink_from.items():
+            self.relink(self.documents_by_id[document_id], start)
         for document_id in self.report.documents:
             refresh_history(Document.objects.get(pk=document_id))
 
@@ -209,6 +257,8 @@ class Store:
         for name, (model, columns) in COLUMNS.items():
             copy_rows(model, columns, self.rows[name])
             self.rows[name] = []
+        update_rows(Provision, ["kind"], self.kinds)
+        self.kinds = []
         # Fresh statistics (ANALYZE sees this transaction's own rows): without them the
         # planner takes tables that just grew by 100,000 rows for empty ones.
         analyze_tables([model for model, _ in COLUMNS.values()])
@@ -226,30 +276,30 @@ class Store:
         service, _, terms = capture.path.partition("/")
         platform = self.aliases.get(service)
         if platform is None:
-            platform = self.platform(
-                slugify(service) or f"service-{hash_text(service)[:8]}", service
-            )
+            platform = self.platform(derived_slug(service, limit=80, empty="service"), service)
             PlatformAlias.objects.get_or_create(name=service, defaults={"platform": platform})
             self.aliases[service] = platform
         if service.casefold() == platform.name.casefold():
-            return self.document(platform, slugify(terms), terms)
-        return self.document(platform, slugify(f"{service} {terms}"), f"{service} {terms}")
+            return self.document(platform, derived_slug(terms, limit=120), terms)
+        name = f"{service} {terms}"
+        return self.document(platform, derived_slug(name, limit=120), name)
 
     def platform(self, slug: str, name: str) -> Platform:
-        platform, _ = Platform.objects.get_or_create(slug=slug, defaults={"name": name})
+        platform, _ = Platform.objects.get_or_create(slug=slug, defaults={"name": name[:200]})
         return platform
 
     def document(self, platform: Platform, slug: str, name: str) -> Document:
         key = (platform.pk, slug)
         if key not in self.documents:
             self.documents[key], _ = Document.objects.get_or_create(
-                platform=platform, slug=slug[:120], defaults={"name": name}
+                platform=platform, slug=slug, defaults={"name": name[:300]}
             )
         return self.documents[key]
 
     # -- versions -------------------------------------------------------------------------
 
     def timeline(self, document: Document) -> list[Version]:
+        self.documents_by_id[document.pk] = document
         if document.pk not in self.timelines:
             versions = list(document.versions.order_by("captured_at", "id"))
             self.timelines[document.pk] = versions
@@ -269,6 +319,7 @@ class Store:
             Version.objects.filter(pk=version.pk).update(captured_at=capture.captured_at)
             version.captured_at = capture.captured_at
             timeline.sort(key=lambda v: (v.captured_at, v.pk))
+            self.relink_later(document, version)  # it may now come before other versions
         self.rows["capture"].append(
             (
                 capture.key,
@@ -304,9 +355,70 @@ class Store:
         timeline.append(version)
         timeline.sort(key=lambda v: (v.captured_at, v.pk))
         self.by_sha[document.pk][version.sha256] = version
-        self.follow_provisions(document, version, previous[-1] if previous else None)
+        if timeline[-1] is not version or document.pk in self.relink_from:
+            self.relink_later(document, version)
+        else:
+            self.follow_provisions(document, version, previous[-1] if previous else None)
         self.report.versions += 1
         return version
+
+    # -- versions arriving out of date order ----------------------------------------------
+
+    def relink_later(self, document: Document, version: Version) -> None:
+        """Versions from this one on are linked again, in date order, once all are stored:
+        each must be compared with the version before it on the timeline, whatever order
+        they arrived in (a version that lands between two others changes what follows it)."""
+        start = (version.captured_at, version.pk)
+        self.relink_from[document.pk] = min(self.relink_from.get(document.pk, start), start)
+
+    def relink(self, document: Document, start: tuple) -> None:
+        """Follow provisions again from ``start`` on, as if the versions had come in date order.
+
+        Provisions and revisions only those versions used are dropped and made again, but a
+        clause gets back its old record where it can (same place in the same version, or the
+        same wording), so records, and what refers to them, survive the relinking.
+        """
+        timeline = self.timelines[document.pk]
+        index = next(i for i, v in enumerate(timeline) if (v.captured_at, v.pk) >= start)
+        redo = timeline[index:]
+        old = Span.objects.filter(version__in=redo)
+        self.reusable = {
+            "at": {
+                (v, at): p for v, at, p in old.values_list("version_id", "position", "provision")
+            },
+            "hash": dict(old.values_list("revision__text_hash", "provision_id")),
+        }
+        old.delete()
+        Revision.objects.filter(provision__document=document, spans__isnull=True).delete()
+        self.claimed = set(
+            Span.objects.filter(version__document=document).values_list("provision_id", flat=True)
+        )
+        for provision_id in document.provisions.values_list("id", flat=True):
+            self.revision_counts.pop(provision_id, None)
+        self.earlier.pop(document.pk, None)
+        previous = timeline[index - 1] if index else None
+        for version in redo:
+            self.known_spans.pop(version.pk, None)
+            self.follow_provisions(document, version, previous)
+            previous = version
+        self.flush()
+        self.reusable = {}
+        document.provisions.filter(spans__isnull=True).delete()
+
+    def give_back(self, version: Version, new: list) -> dict[int, int]:
+        """Old records (while relinking) for the clauses that would get new ones."""
+        given = {}
+        for m in new if self.reusable else ():
+            for candidate in (
+                self.reusable["at"].get((version.pk, m.segment.position)),
+                self.reusable["hash"].get(m.segment.text_hash),
+            ):
+                if candidate is not None and candidate not in self.claimed:
+                    self.claimed.add(candidate)
+                    given[id(m)] = candidate
+                    self.kinds.append((candidate, m.segment.kind))
+                    break
+        return given
 
     def known(self, version: Version) -> list[Known]:
         if version.pk not in self.known_spans:
@@ -345,8 +457,11 @@ class Store:
         matches = match_segments(
             self.known(previous) if previous else [], segments, earlier=earlier
         )
-        new = [m for m in matches if m.provision_id is None]
+        self.claimed.update(m.provision_id for m in matches if m.provision_id)
+        given = self.give_back(version, [m for m in matches if m.provision_id is None])
+        new = [m for m in matches if m.provision_id is None and id(m) not in given]
         provision_ids = dict(zip(map(id, new), reserve_ids(Provision, len(new)), strict=True))
+        provision_ids.update(given)
         for m in new:
             self.rows["provision"].append(
                 (

@@ -137,12 +137,14 @@ def semantic_search(q: str, *, provisions=None, limit: int = 50, encoder=None) -
     ``provisions`` narrows the candidates (a filtered ``Provision`` queryset: facets). Returns
     ``Provision`` objects annotated with ``similarity`` (cosine, 1 = same meaning). The nearest
     wordings come from the HNSW index first and are then joined to provisions, so a narrow
-    filter can return fewer than ``limit`` results.
+    filter can return fewer than ``limit`` results. Raises ``WarmingUp`` instead of finding
+    nothing while wordings are still waiting for their embeddings.
     """
     from pgvector.django import CosineDistance
 
     from provisions.models import Provision, TextEmbedding
 
+    # The query first: a server without the model says so (ModelUnavailable), warm or not.
     vector = embed_query(q, encoder=encoder)
     name = encoder.name if encoder else settings.EMBEDDING_MODEL
     query = (
@@ -159,10 +161,22 @@ def semantic_search(q: str, *, provisions=None, limit: int = 50, encoder=None) -
             : limit * 4
         ]
     )
+    if not found:
+        _unless_warming_up(name)
     for provision in found:
         provision.similarity = similarity[provision.text_hash]
     found.sort(key=lambda p: (-p.similarity, p.pk))
     return found[:limit]
+
+
+def _unless_warming_up(model_name: str) -> None:
+    """ "Nothing close" only holds once every wording is embedded: until then, ``WarmingUp``."""
+    # Imported here: provisions.models imports this module, and embeddings imports the models.
+    from provisions.embeddings import WarmingUp, embedding_progress
+
+    embedded, total = embedding_progress(model_name)
+    if embedded < total:
+        raise WarmingUp(embedded, total)
 
 
 def _nearest(query, count: int) -> list:

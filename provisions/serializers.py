@@ -13,8 +13,10 @@ from rest_framework import serializers
 
 from atlas.api import SparseFieldsMixin
 from comparisons.models import ClauseType
+from provisions.ingest import remote_policy
 from provisions.models import Document, Platform, Provision, Version
 from provisions.search import excerpt
+from provisions.sources import SourceError
 
 
 def absolute(request, path: str) -> str:
@@ -342,8 +344,21 @@ class ImportSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=1000),
         min_length=1,
         max_length=20,
-        help_text="Corpus folders, OTA clones or bundles on the server, or git URLs",
+        help_text="Open Terms Archive versions repositories as https:// git URLs on public "
+        "hosts (git@host:path where the server allows it); never paths on the server",
     )
+
+    def validate_sources(self, sources: list[str]) -> list[str]:
+        policy = remote_policy()
+        errors = []
+        for source in sources:
+            try:
+                policy.check(source)
+            except SourceError as error:
+                errors.append(str(error))
+        if errors:
+            raise serializers.ValidationError(errors)
+        return sources
 
 
 class CurateSerializer(serializers.Serializer):

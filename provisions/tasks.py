@@ -43,9 +43,12 @@ def embed_pending() -> int:
 @shared_task(
     name="provisions.import_sources", soft_time_limit=3000, time_limit=3600, **TASK_OPTIONS
 )
-def import_sources(source_names: list[str]) -> dict:
-    """Import these sources (idempotent: a second run stores nothing new); queued by the API."""
+def import_sources(source_names: list[str], remote_only: bool = True) -> dict:
+    """Import these sources (idempotent: a second run stores nothing new); queued by the API,
+    so by default only public git URLs are read (checked again here: DNS may have changed)."""
     from provisions import ingest
 
-    report = ingest.import_sources(source_names)
+    report = ingest.import_sources(
+        source_names, remote=ingest.remote_policy() if remote_only else None
+    )
     return {"captures": report.captures, "versions": report.versions, "errors": report.errors}

@@ -11,7 +11,7 @@ from comparisons.models import ClauseType, Coverage, Severity
 from comparisons.queries import clause_type_coverage
 from provisions import citations
 from provisions.diff import diff_versions, diff_words
-from provisions.embeddings import ModelUnavailable
+from provisions.embeddings import ModelUnavailable, WarmingUp
 from provisions.models import (
     Document,
     Platform,
@@ -33,6 +33,7 @@ from regulations.queries import applicable_regulations, suggested_regulations
 
 SEARCH_PAGE_SIZE = 20
 SEMANTIC_LIMIT = 100
+WARMING_UP_RETRY_AFTER = 30  # seconds: the worker embeds a few thousand wordings a minute
 FACET_SIZE = 12
 
 
@@ -297,10 +298,12 @@ def search(request):
     mode = "semantic" if request.GET.get("mode") == "semantic" else "text"
     filters = {name: request.GET.get(name, "") for name in FACETS}
     candidates = filter_provisions(Provision.objects.all(), filters)
-    page = facets = unavailable = None
+    page = facets = unavailable = warming = None
     if q and mode == "semantic":
         try:
             hits = semantic_search(q, provisions=candidates, limit=SEMANTIC_LIMIT)
+        except WarmingUp as error:
+            unavailable = warming = error
         except ModelUnavailable as error:
             unavailable = str(error)
         else:
@@ -317,9 +320,12 @@ def search(request):
         for result in page:
             result.excerpt = excerpt(result.text, getattr(result, "snippet", ""))
     context = {"q": q, "mode": mode, "filters": filters, "page": page, "facets": facets}
-    context.update(severities=Severity.choices, unavailable=unavailable)
+    context.update(severities=Severity.choices, unavailable=unavailable, warming=warming)
     template = "provisions/search.html#results" if request.htmx else "provisions/search.html"
     # 503 tells clients and crawlers it is temporary; htmx swaps only 2xx responses, so its
     # fragment comes with 200 and the same message.
     status = 503 if unavailable and not request.htmx else 200
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if warming and status == 503:
+        response["Retry-After"] = str(WARMING_UP_RETRY_AFTER)
+    return response

@@ -6,9 +6,11 @@ platforms.
 """
 
 from html import escape
+from urllib.parse import urlsplit
 
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -53,3 +55,27 @@ def platform_checkboxes(platforms, selected):
             for slug, name in platforms
         )
     )
+
+
+def web_url(value) -> str:
+    """``value`` if it is an http(s) URL with a host, else "".
+
+    Stored URLs came from manifests and catalogs; one that slipped past import checks (a
+    ``javascript:`` or ``data:`` URL) must never become a working link."""
+    url = str(value or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return ""
+    return url
+
+
+@register.filter
+def external_link(value, rel="nofollow noopener"):
+    """A link to a stored http(s) URL, showing the URL; anything else as plain text."""
+    url = web_url(value)
+    if not url:
+        return format_html('<span class="unlinked-url">{}</span>', value or "")
+    return format_html('<a href="{}" rel="{}">{}</a>', url, rel, url)

@@ -1,6 +1,7 @@
 import hashlib
 import json
 
+import numpy as np
 import pytest
 
 from comparisons.clustering import assign_provisions
@@ -229,3 +230,58 @@ def test_discovered_types_of_other_scripts_get_ascii_slugs_and_every_slug_has_a_
     assert response.status_code == 200 and f'href="/clause-types/{old_style}/"' in (
         response.content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_the_web_process_never_trains_the_classifier_and_says_it_is_warming_up(
+    client, fake_encoder, monkeypatch
+):
+    from comparisons import classify, clustering
+
+    monkeypatch.setattr(classify, "get_encoder", lambda: fake_encoder)
+    monkeypatch.setattr(classify, "_classifiers", {})
+
+    def post():
+        text = {"text": "Do not generate child sexual abuse material."}
+        return client.post("/api/v1/classify/", text, content_type="application/json")
+
+    response = post()
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    body = response.json()
+    assert "warming up" in body["detail"]
+    assert body["progress"] == {"embedded": 0, "total": body["progress"]["total"]}
+    assert body["progress"]["total"] > 1000  # the prototypes and the labelled clauses
+    assert fake_encoder.calls == []  # the taxonomy was not encoded in this process
+    assert clustering.train_stored_classifier(encoder=fake_encoder) is True  # the worker's
+    assert clustering.train_stored_classifier(encoder=fake_encoder) is False  # stored once
+
+    def no_training(**kwargs):
+        raise AssertionError("the web process trained the classifier")
+
+    monkeypatch.setattr(clustering, "train_classifier", no_training)
+    fake_encoder.calls.clear()
+    response = post()
+    assert response.status_code == 200 and response.json()["clause_type"]["slug"] == "csam"
+    assert fake_encoder.calls == [["Do not generate child sexual abuse material."]]
+
+
+@pytest.mark.django_db
+def test_the_stored_classifier_scores_as_the_trained_one(fake_encoder):
+    from sklearn.linear_model import LogisticRegression
+
+    from comparisons.clustering import load_classifier, store_classifier, train_classifier
+
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(60, 8)).astype(np.float32)
+    slugs = ["a", "b", "c", "unseen"]
+    label_slugs = [slugs[i % 3] for i in range(60)]
+    trained = train_classifier(
+        slugs=slugs, prototype_vectors={}, label_vectors=vectors, label_slugs=label_slugs
+    )
+    store_classifier("m", "d" * 64, trained)
+    loaded = load_classifier("m", "d" * 64)
+    reference = LogisticRegression(C=32.0, max_iter=3000).fit(vectors, [i % 3 for i in range(60)])
+    probe = rng.normal(size=(5, 8))
+    np.testing.assert_allclose(loaded.probabilities(probe)[:, :3], reference.predict_proba(probe))
+    assert (loaded.probabilities(probe)[:, 3] == 0).all()
+    assert load_classifier("m", "e" * 64) is None  # another taxonomy: not this classifier

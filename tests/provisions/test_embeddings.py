@@ -180,3 +180,23 @@ def test_a_storage_error_in_the_second_thread_reaches_the_task(
 def test_inside_a_transaction_chunks_are_stored_in_it(good_document, fake_encoder, recorded_stores):
     assert embed_pending(encoder=fake_encoder, document_ids=[good_document.pk], chunk=1) == 2
     assert [in_main for in_main, _ in recorded_stores] == [True, True]
+
+
+@pytest.mark.django_db
+def test_semantic_search_says_it_is_warming_up_until_the_wordings_are_embedded(
+    client, good_document, fake_encoder, settings, monkeypatch
+):
+    from provisions import embeddings
+
+    settings.EMBEDDING_MODEL = fake_encoder.name
+    monkeypatch.setattr(embeddings, "get_encoder", lambda: fake_encoder)
+    query = {"q": "write malicious software", "mode": "semantic"}
+    response = client.get("/search/", query)
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    page = response.content.decode()
+    assert "warming up" in page and "0 of 2 clause wordings embedded" in page
+    assert "close to this query" not in page
+    embed_pending(encoder=fake_encoder)
+    response = client.get("/search/", query)
+    assert response.status_code == 200 and "warming up" not in response.content.decode()
+    assert "Do not generate malware." in response.content.decode()

