@@ -22,13 +22,11 @@ import httpcore
 import httpx
 from django.conf import settings
 
+from atlas.ssrf import UnsafeURL, check_public_url, is_public_address
+
 USER_AGENT = "AtlasPolicyTracker/1.0 (+https://github.com/atlas-policies/atlas; policy archive)"
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 RETRY_STATUSES = {429, 500, 502, 503, 504}
-
-
-class UnsafeURL(ValueError):
-    """The URL's scheme or address is not one Atlas fetches."""
 
 
 class FetchError(Exception):
@@ -56,15 +54,8 @@ class Response:
 # -- address checks ------------------------------------------------------------------------------
 
 
-def is_public_address(ip: str) -> bool:
-    address = ipaddress.ip_address(ip)
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
-
-
 def _allowed(ip: str) -> bool:
-    address = ipaddress.ip_address(ip)
+    address = ipaddress.ip_address(ip.split("%", 1)[0])  # no IPv6 zone ("fe80::1%eth0")
     return is_public_address(ip) or any(
         address in ipaddress.ip_network(allowed, strict=False)
         for allowed in settings.TRACKING_ALLOWED_ADDRESSES
@@ -72,18 +63,16 @@ def _allowed(ip: str) -> bool:
 
 
 def check_url(url: str) -> None:
-    """Scheme and, for literal addresses, the address; host names are checked at connect."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise UnsafeURL(f"{url}: only http and https are fetched")
-    if not parts.hostname:
-        raise UnsafeURL(f"{url}: no host")
+    """Scheme, host and no credentials here; the address is checked where the connection is
+    made (``CheckedBackend``), on the very address connected to."""
+    check_public_url(url, allow_private=True)
+    host = urlsplit(url).hostname
     try:
-        ipaddress.ip_address(parts.hostname)
+        literal = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return
-    if not _allowed(parts.hostname):
-        raise UnsafeURL(f"{url}: {parts.hostname} is not a public address")
+    if not _allowed(str(literal)):
+        raise UnsafeURL(f"{url}: {literal} is not a public address")
 
 
 def resolve_checked(host: str, port: int) -> str:

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from provisions import ingest
 from provisions import sources as readers
+from provisions import tasks as provisions_tasks
 from provisions.models import Document, sha256_text
 from tracking import declarations as declared
 from tracking.extract import ExtractError, Page, extract_document
@@ -221,7 +222,11 @@ def record_text(declaration: Declaration, fetch_row: Fetch, text: str):
         subject=f"Live fetch of {declaration.service} {declaration.terms_type}",
         source_url=declaration.urls[0][:1000],
     )
+    report = ingest.ImportReport()
     with transaction.atomic():
-        ingest.Store(ingest.ImportReport()).store_all([capture])
+        ingest.lock_imports()  # the importer's lock: one writer of versions at a time
+        ingest.Store(report).store_all([capture])
+        if settings.ATLAS_EMBED_AFTER_IMPORT:
+            provisions_tasks.embed_documents.delay_on_commit(sorted(report.documents))
     # A text seen before (a change reverted) gets this capture, not a second version.
     return Outcome.CHANGED, document.versions.get(sha256=digest)

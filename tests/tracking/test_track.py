@@ -3,13 +3,15 @@
 import json
 import statistics
 from collections import defaultdict
+from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from provisions.models import Version
 from tests.tracking.conftest import RewriteTransport
-from tracking import track
+from tracking import tasks, track
 from tracking.declarations import DeclarationError
 from tracking.models import Declaration, Fetch, Outcome, untracked_platforms
 from tracking.snapshots import line_match, read_cases, word_match
@@ -94,7 +96,7 @@ def test_invalid_declarations_are_named_and_nothing_is_loaded(tmp_path):
 def test_track_command_names_invalid_declarations(tmp_path, settings):
     write_declarations(tmp_path, {"Bad": {"Terms": {"select": "main"}}})
     settings.TRACKING_DECLARATIONS_DIR = tmp_path
-    with pytest.raises(Exception, match="Bad.json: terms 'Terms': needs fetch or combine"):
+    with pytest.raises(CommandError, match="Bad.json: terms 'Terms': needs fetch or combine"):
         call_command("track", "--load-only")
     assert not Declaration.objects.exists()
 
@@ -171,3 +173,59 @@ def test_ota_snapshots_tracked_live_record_what_ota_recorded(web, tmp_path, snap
     assert statistics.median(lines) >= 0.97 and statistics.median(words) >= 0.99
     assert min(lines) >= 0.90
     assert Fetch.objects.filter(outcome=Outcome.FAILED).count() == 2
+
+
+def _acme(web, tmp_path, settings):
+    url = serve_page(web, "/terms", POLICY.encode())
+    write_declarations(tmp_path, {"Acme": {"Terms of Service": {"fetch": url, "select": "main"}}})
+    settings.TRACKING_DECLARATIONS_DIR = tmp_path
+    track.load_declarations()
+    return Declaration.objects.get(service="Acme")
+
+
+def test_unmodified_pages_are_asked_for_conditionally(web, tmp_path, settings):
+    declaration = _acme(web, tmp_path, settings)
+
+    def conditional(handler):
+        unchanged = handler.headers.get("If-None-Match") == '"v1"'
+        body = b"" if unchanged else POLICY.encode()
+        handler.send_response(304 if unchanged else 200)
+        handler.send_header("ETag", '"v1"')
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    web.routes["/terms"] = conditional
+    first = track.track_document(declaration, slot="1")
+    second = track.track_document(declaration, slot="2")
+    assert (first.outcome, second.outcome) == (Outcome.CHANGED, Outcome.UNCHANGED)
+    assert web.requests[-1][1]["If-None-Match"] == '"v1"'
+    assert second.pages[0]["status"] == 304
+    assert second.pages[0]["sha256"] == first.pages[0]["sha256"]  # re-read from the snapshot
+
+
+def test_track_document_task_is_idempotent_per_slot(web, tmp_path, settings):
+    declaration = _acme(web, tmp_path, settings)
+    assert tasks.track_document(declaration.pk, "2026-12-06T00") == Outcome.CHANGED
+    assert tasks.track_document(declaration.pk, "2026-12-06T00") == Outcome.CHANGED
+    assert len(web.requests) == 1
+    assert tasks.track_document(0, "2026-12-06T00") is None
+
+
+def test_track_command_fetches_the_services_named(web, tmp_path, settings):
+    _acme(web, tmp_path, settings)
+    out = StringIO()
+    call_command("track", "Acme", stdout=out)
+    assert "Acme / Terms of Service: New version recorded" in out.getvalue()
+    assert Fetch.objects.filter(document__platform__slug="acme").count() == 1
+    with pytest.raises(CommandError, match="Not declared: Nobody"):
+        call_command("track", "Nobody")
+
+
+def test_current_slot_splits_the_day_into_the_configured_runs(settings):
+    settings.TRACKING_RUNS_PER_DAY = 2
+    morning = datetime(2026, 12, 6, 9, 30, tzinfo=UTC)
+    evening = datetime(2026, 12, 6, 13, 0, tzinfo=UTC)
+    assert track.current_slot(morning) == "2026-12-06T00"
+    assert track.current_slot(evening) == "2026-12-06T12"
