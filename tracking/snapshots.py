@@ -2,7 +2,9 @@
 
 Each case is one document with its declaration and captures; each capture lists the page files
 as fetched and the Markdown OTA recorded from them (or none: a no-op). The bench and the tests
-read them here and score our extraction with the two measures below.
+read them here, serve their pages from 127.0.0.1 (``serve_captures``: the tracker still fetches
+the declared URLs, a ``RewriteTransport`` sends them to the local server) and score our
+extraction with the two measures below.
 """
 
 from __future__ import annotations
@@ -10,8 +12,16 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import httpx
+
+from tracking.fetch import checked_transport
 
 
 @dataclass(frozen=True)
@@ -87,3 +97,55 @@ def line_match(ours: str, theirs: str) -> float:
 
 def word_match(ours: str, theirs: str) -> float:
     return difflib.SequenceMatcher(None, ours.split(), theirs.split(), autojunk=False).ratio()
+
+
+class _FileHandler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        found = self.server.files.get(self.path)
+        if found is None:
+            self.send_error(404)
+            return
+        content_type, body = found
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serve_captures(captures: list[SnapshotCapture]) -> Iterator[dict[str, str]]:
+    """Serve these captures' files from 127.0.0.1; yields {declared URL + "#n": local URL}."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FileHandler)
+    server.daemon_threads = True
+    server.files, mapping = {}, {}
+    for capture in captures:
+        for file in capture.files:
+            path = f"/{capture.number}/{file.path.name}"
+            server.files[path] = (file.content_type, file.read())
+            mapping[f"{file.url}#{capture.number}"] = f"http://127.0.0.1:{server.server_port}{path}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield mapping
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class RewriteTransport(httpx.BaseTransport):
+    """Sends requests for declared URLs elsewhere, through the tracker's checked transport."""
+
+    def __init__(self, mapping: dict[str, str]):
+        self.mapping = mapping
+        self.inner = checked_transport()
+
+    def handle_request(self, request):
+        target = self.mapping.get(str(request.url), str(request.url))
+        headers = [(k, v) for k, v in request.headers.items() if k.lower() != "host"]
+        return self.inner.handle_request(httpx.Request(request.method, target, headers=headers))
+
+    def close(self):
+        self.inner.close()

@@ -3,11 +3,9 @@ import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 
 from tests.conftest import DEFAULT_SHARED, shared_path
-from tracking.fetch import checked_transport
 
 
 @pytest.fixture(scope="session")
@@ -76,16 +74,3 @@ def other_web():
     """A second server, on another loopback address (127.0.0.2)."""
     with serve("127.0.0.2") as server:
         yield server
-
-
-class RewriteTransport(httpx.BaseTransport):
-    """Sends requests for declared URLs to the loopback server (through the checked transport)."""
-
-    def __init__(self, mapping: dict[str, str]):
-        self.mapping = mapping
-        self.inner = checked_transport()
-
-    def handle_request(self, request):
-        target = self.mapping.get(str(request.url), str(request.url))
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() != "host"]
-        return self.inner.handle_request(httpx.Request(request.method, target, headers=headers))

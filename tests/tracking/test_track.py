@@ -10,11 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from provisions.models import Version
-from tests.tracking.conftest import RewriteTransport
 from tracking import tasks, track
 from tracking.declarations import DeclarationError
 from tracking.models import Declaration, Fetch, Outcome, untracked_platforms
-from tracking.snapshots import line_match, read_cases, word_match
+from tracking.snapshots import RewriteTransport, line_match, read_cases, serve_captures, word_match
 
 pytestmark = pytest.mark.django_db
 POLICY = "<main><h1>Usage policy</h1><p>" + "Do not misuse the service. " * 20 + "</p></main>"
@@ -131,7 +130,7 @@ def test_failures_are_recorded_with_their_cause_never_as_versions(web, tmp_path)
     assert Version.objects.filter(document=declaration.document).count() == 1
 
 
-def test_ota_snapshots_tracked_live_record_what_ota_recorded(web, tmp_path, snapshots_dir):
+def test_ota_snapshots_tracked_live_record_what_ota_recorded(tmp_path, snapshots_dir):
     cases = [c for c in read_cases(snapshots_dir) if not c.features["pdf"]]
     services = defaultdict(dict)
     for case in cases:
@@ -142,37 +141,38 @@ def test_ota_snapshots_tracked_live_record_what_ota_recorded(web, tmp_path, snap
     for case in cases:
         declaration = Declaration.objects.get(service=case.service, terms_type=case.terms_type)
         previous = None
-        for capture in case.captures:
-            mapping = {}
-            for file in capture.files:
-                path = f"/{file.path.relative_to(snapshots_dir)}"
-                web.routes[path] = (200, {"Content-Type": file.content_type}, file.read())
-                mapping[file.url] = web.url(path)
-            fetch = track.track_document(
-                declaration, slot=f"capture-{capture.number}", transport=RewriteTransport(mapping)
-            )
-            versions = declaration.document.versions.count()
-            expected = capture.expected.read_text(encoding="utf-8") if capture.expected else None
-            # A no-op (and one capture the manifest lists twice, GitHub Copilot's #3).
-            if expected is None or expected == previous:
-                assert fetch.outcome == Outcome.UNCHANGED, f"{case.id} #{capture.number}"
-                continue
-            if previous and len(expected) < len(previous) // 5:
-                # OTA recorded a broken page (Liquid AI #2 lost its body, Llama API DPA #2 is
-                # "This page isn't available at the moment"); Atlas records the failure
-                # instead and keeps the last good version, so #3 is no change.
-                assert fetch.failure == "too_short", f"{case.id} #{capture.number}"
-                continue
-            assert fetch.outcome == Outcome.CHANGED, f"{case.id} #{capture.number}: {fetch.error}"
-            previous = expected
-            # One version per distinct text: a text that flips back is its earlier version.
-            seen = {c.expected.read_bytes() for c in case.captures[: capture.number] if c.expected}
-            assert versions == len(seen), f"{case.id} #{capture.number}"
-            lines.append(line_match(fetch.version.text, expected))
-            words.append(word_match(fetch.version.text, expected))
+        with serve_captures(case.captures) as served:
+            for capture in case.captures:
+                mapping = {f.url: served[f"{f.url}#{capture.number}"] for f in capture.files}
+                fetch = track.track_document(
+                    declaration, slot=f"#{capture.number}", transport=RewriteTransport(mapping)
+                )
+                expected = capture.expected and capture.expected.read_text(encoding="utf-8")
+                check_capture(case, capture, fetch, expected, previous)
+                if fetch.outcome == Outcome.CHANGED:
+                    previous = expected
+                    lines.append(line_match(fetch.version.text, expected))
+                    words.append(word_match(fetch.version.text, expected))
     assert statistics.median(lines) >= 0.97 and statistics.median(words) >= 0.99
     assert min(lines) >= 0.90
     assert Fetch.objects.filter(outcome=Outcome.FAILED).count() == 2
+
+
+def check_capture(case, capture, fetch, expected, previous):
+    where = f"{case.id} #{capture.number}: {fetch.error}"
+    if expected is None or expected == previous:
+        # A no-op (and one capture the manifest lists twice, GitHub Copilot's #3).
+        assert fetch.outcome == Outcome.UNCHANGED, where
+    elif previous and len(expected) < len(previous) // 5:
+        # OTA recorded a broken page (Liquid AI #2 lost its body, Llama API DPA #2 is
+        # "This page isn't available at the moment"); Atlas records the failure instead
+        # and keeps the last good version, so the next good capture is no change.
+        assert fetch.failure == "too_short", where
+    else:
+        assert fetch.outcome == Outcome.CHANGED, where
+        # One version per distinct text: a text that flips back is its earlier version.
+        seen = {c.expected.read_bytes() for c in case.captures[: capture.number] if c.expected}
+        assert fetch.document.versions.count() == len(seen), where
 
 
 def _acme(web, tmp_path, settings):
