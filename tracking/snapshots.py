@@ -99,15 +99,18 @@ def word_match(ours: str, theirs: str) -> float:
     return difflib.SequenceMatcher(None, ours.split(), theirs.split(), autojunk=False).ratio()
 
 
-class _FileHandler(BaseHTTPRequestHandler):
+class _Handler(BaseHTTPRequestHandler):
+    """Answers ``server.routes[path]``: (status, headers, body), or a callable(handler)."""
+
     def do_GET(self):
-        found = self.server.files.get(self.path)
-        if found is None:
-            self.send_error(404)
-            return
-        content_type, body = found
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
+        route = self.server.routes.get(self.path)
+        self.server.requests.append((self.path, dict(self.headers)))
+        if callable(route):
+            return route(self)
+        status, headers, body = route or (404, {}, b"not here")
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -117,22 +120,31 @@ class _FileHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve_captures(captures: list[SnapshotCapture]) -> Iterator[dict[str, str]]:
-    """Serve these captures' files from 127.0.0.1; yields {declared URL + "#n": local URL}."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FileHandler)
+def local_server(host: str = "127.0.0.1") -> Iterator[ThreadingHTTPServer]:
+    """A real HTTP server on a loopback address; ``server.url(path)`` is its URL for ``path``."""
+    server = ThreadingHTTPServer((host, 0), _Handler)
     server.daemon_threads = True
-    server.files, mapping = {}, {}
-    for capture in captures:
-        for file in capture.files:
-            path = f"/{capture.number}/{file.path.name}"
-            server.files[path] = (file.content_type, file.read())
-            mapping[f"{file.url}#{capture.number}"] = f"http://127.0.0.1:{server.server_port}{path}"
+    server.routes, server.requests = {}, []
+    server.url = lambda path: f"http://{host}:{server.server_port}{path}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield mapping
+        yield server
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve_captures(captures: list[SnapshotCapture]) -> Iterator[dict[str, str]]:
+    """Serve these captures' files from 127.0.0.1; yields {declared URL + "#n": local URL}."""
+    mapping = {}
+    with local_server() as server:
+        for capture in captures:
+            for file in capture.files:
+                path = f"/{capture.number}/{file.path.name}"
+                server.routes[path] = (200, {"Content-Type": file.content_type}, file.read())
+                mapping[f"{file.url}#{capture.number}"] = server.url(path)
+        yield mapping
 
 
 class RewriteTransport(httpx.BaseTransport):
