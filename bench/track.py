@@ -73,11 +73,8 @@ def main() -> None:
     folder = Path(
         sys.argv[1] if len(sys.argv) > 1 else ROOT.parent / "shared" / "ota" / "snapshots"
     )
-    rows, documents, seconds, skipped = [], 0, 0.0, []
+    rows, documents, seconds = [], 0, 0.0
     for case in read_cases(folder):
-        if case.features["pdf"]:
-            skipped.append(case.id)
-            continue
         case_rows, case_documents, case_seconds = run_case(case)
         rows += case_rows
         documents += case_documents
@@ -96,8 +93,6 @@ def main() -> None:
         f"{documents} documents fetched and extracted in {seconds:.1f} s:"
         f" {documents / seconds:.2f} documents/s"
     )
-    if skipped:
-        print(f"Not measured (PDF, not converted yet): {', '.join(skipped)}")
 
 
 if __name__ == "__main__":

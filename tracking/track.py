@@ -174,8 +174,7 @@ def fetch_text(declaration: Declaration, fetch_row: Fetch, *, transport=None) ->
     try:
         return extract_document(pages)
     except ExtractError as error:
-        kind = "unsupported" if "not converted" in str(error) else "selector"
-        raise FetchError(kind, str(error)) from None
+        raise FetchError(error.failure, str(error)) from None
 
 
 def _page_record(response: Response) -> dict:
