@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from provisions.models import Document, Platform, Version
+from provisions.models import Document, Version
 
 
 class Collection(models.TextChoices):
@@ -20,6 +20,27 @@ class Collection(models.TextChoices):
 class DeclarationQuerySet(models.QuerySet):
     def current(self):
         return self.filter(valid_until__isnull=True)
+
+    def uncaptured(self):
+        """Declared documents with no stored version yet (whatever source would store one)."""
+        return self.filter(
+            ~models.Exists(Version.objects.filter(document=models.OuterRef("document")))
+        )
+
+    def with_status(self):
+        """Each with its document's last fetch (``last_*``) and whether it has a version."""
+        last = Fetch.objects.filter(document=models.OuterRef("document")).order_by(
+            "-fetched_at", "-id"
+        )
+        failed = last.filter(outcome=Outcome.FAILED)
+        return self.select_related("document__platform").annotate(
+            captured=models.Exists(Version.objects.filter(document=models.OuterRef("document"))),
+            last_fetched_at=models.Subquery(last.values("fetched_at")[:1]),
+            last_outcome=models.Subquery(last.values("outcome")[:1]),
+            last_error_at=models.Subquery(failed.values("fetched_at")[:1]),
+            last_failure=models.Subquery(failed.values("failure")[:1]),
+            last_error=models.Subquery(failed.values("error")[:1]),
+        )
 
 
 class Declaration(models.Model):
@@ -119,12 +140,3 @@ class Fetch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} @ {self.fetched_at:%Y-%m-%d %H:%M} ({self.outcome})"
-
-
-def untracked_platforms():
-    """Platforms with declared documents of which none has a version yet."""
-    return (
-        Platform.objects.filter(documents__declarations__isnull=False)
-        .exclude(documents__versions__isnull=False)
-        .distinct()
-    )

@@ -15,7 +15,7 @@ import gzip
 import hashlib
 import logging
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -112,6 +112,19 @@ def current_slot(now: datetime | None = None) -> str:
     now = now or timezone.now()
     hours = max(1, 24 // max(1, settings.TRACKING_RUNS_PER_DAY))
     return now.strftime("%Y-%m-%dT") + f"{now.hour // hours * hours:02d}"
+
+
+def next_run(now: datetime | None = None) -> datetime:
+    """When the beat schedule (minute 7 of every ``24 / TRACKING_RUNS_PER_DAY`` hours) next
+    queues the tracker."""
+    now = now or timezone.now()
+    hours = max(1, 24 // max(1, settings.TRACKING_RUNS_PER_DAY))
+    start = now.replace(minute=7, second=0, microsecond=0, hour=now.hour // hours * hours)
+    while start <= now:
+        start += timedelta(hours=hours)
+        if start.hour % hours:  # past midnight: the schedule restarts at 00:07
+            start = start.replace(hour=0)
+    return start
 
 
 def track_document(
