@@ -39,7 +39,9 @@ broker-up: install
 broker-down:
 	@if [ -x $(PY) ]; then $(PY) -m atlas.embedded_broker stop; fi
 
-# The site on 127.0.0.1:8000 with the sources in ATLAS_SOURCES imported first.
+# The site on ATLAS_BIND (127.0.0.1:8000) with the sources in ATLAS_SOURCES imported first.
+# A second instance on the same host needs its own ATLAS_DATA_DIR and ATLAS_BIND.
+run: ATLAS_BIND ?= 127.0.0.1:8000
 run: export ALLOWED_HOSTS ?= 127.0.0.1 localhost
 run: export SECURE_COOKIES ?= false
 run: install db-up broker-up
@@ -54,7 +56,7 @@ run: install db-up broker-up
 	  echo "Some sources could not be imported (see above); serving what is stored."; } && \
 	{ $(VENV)/bin/celery -A atlas worker --concurrency=1 --loglevel=INFO & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(VENV)/bin/gunicorn atlas.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile - \
+	  $(VENV)/bin/gunicorn atlas.wsgi --bind "$(ATLAS_BIND)" --workers 2 --access-logfile - \
 	    --control-socket "$(ATLAS_DATA_DIR)/gunicorn.ctl"; }
 
 # The whole test suite, with lint and migration checks first.

@@ -12,7 +12,8 @@ logger = logging.getLogger(__name__)
 
 
 class RejectNulMiddleware:
-    """400 naming the parameter for a NUL character in the path or the query string.
+    """400 naming the parameter for a NUL character in the path, the query string or a
+    header.
 
     PostgreSQL cannot store or compare text holding NUL, so such a value reaching any query
     (a search, a filter, a slug in the path) raised a 500. No page or API parameter has a use
@@ -36,6 +37,12 @@ class RejectNulMiddleware:
 
 def nul_parameters(request: HttpRequest) -> list[str]:
     bad = ["path"] if "\x00" in request.path else []
+    # Headers too: a token (Authorization) is looked up in the database as sent.
+    bad += [
+        f"header {name}"
+        for name, value in request.headers.items()
+        if isinstance(value, str) and "\x00" in value
+    ]
     for name, values in request.GET.lists():
         if "\x00" in name or any("\x00" in value for value in values):
             bad.append(name.replace("\x00", "\\x00"))

@@ -3,7 +3,8 @@
 ``import_sources(sources)`` reads every source first (``sources.read_source`` validates all of
 it), then stores everything new in one transaction, oldest capture first, so an import either
 lands whole or not at all, and a second run finds nothing new. A source that cannot be read is
-reported and skipped; the others still import.
+reported and skipped; the others still import. Storing holds an advisory lock, so concurrent
+imports take turns; a version older than ones already stored re-links those after it.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ MAX_REPOSITORY_NAME = 100
 MAX_OTA_PART = 200  # a service or terms name (platform aliases hold 200 characters)
 # A clause's search vector must stay under PostgreSQL's 1 MB tsvector limit; its size is at most
 # about 5 bytes per byte of text (a 4-byte entry and a 2-byte position per one-letter word),
-# and no real clause comes near this (the longest in the shared data is about 10 KB).
+# and no real clause comes near this (the longest in the shared corpus is under 4 kB).
 MAX_CLAUSE_BYTES = 150_000
 MAX_MANIFEST_BYTES = 50_000_000
 URL_VALIDATOR = URLValidator(schemes=["http", "https"])

@@ -84,12 +84,13 @@ def test_health_reports_each_part_and_503_without_a_worker(db, redis_broker):  #
 def test_health_reports_the_database_and_broker_down(database_down, settings):
     from tests.provisions.test_worker import use_broker
 
+    default = settings.CELERY_BROKER_URL
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
     use_broker(settings.CELERY_BROKER_URL)
     try:
         response = Client().get("/health/")
     finally:
-        use_broker("filesystem://")
+        use_broker(default)
     assert response.status_code == 503
     body = response.json()
     assert body["database"].startswith("down:")

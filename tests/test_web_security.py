@@ -187,6 +187,14 @@ def test_a_nul_character_in_an_api_path_or_parameter_is_a_json_400(client, url, 
     assert response.json()["parameters"] == {parameter: ["must not contain a NUL character"]}
 
 
+def test_a_nul_character_in_a_token_header_is_a_400_naming_it(client):
+    response = client.get("/api/v1/platforms/", HTTP_AUTHORIZATION="Token ab\x00c")
+    assert response.status_code == 400
+    assert response.json()["parameters"] == {
+        "header Authorization": ["must not contain a NUL character"]
+    }
+
+
 @pytest.fixture
 def staff_client(client):
     user = User.objects.create_user("curator", is_staff=True)

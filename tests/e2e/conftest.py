@@ -45,11 +45,21 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A page whose every Content-Security-Policy violation fails the test: the journeys
+    (htmx included) must work with no inline script or style."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert violations == [], violations
 
 
 @pytest.fixture

@@ -196,6 +196,8 @@ def test_semantic_search_says_it_is_warming_up_until_the_wordings_are_embedded(
     page = response.content.decode()
     assert "warming up" in page and "0 of 2 clause wordings embedded" in page
     assert "close to this query" not in page
+    response = client.get("/api/v1/search/", query)
+    assert response.status_code == 503 and "warming up: 0 of 2" in response.json()["detail"]
     embed_pending(encoder=fake_encoder)
     response = client.get("/search/", query)
     assert response.status_code == 200 and "warming up" not in response.content.decode()

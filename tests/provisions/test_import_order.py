@@ -126,3 +126,17 @@ def test_a_text_that_comes_back_makes_removed_in_follow_the_capture_timeline(tmp
     assert harass.removed_in is None  # in force again
     assert impersonate.removed_in == first  # gone when A came back
     assert Provision.objects.filter(document=document).live().count() == 2
+
+
+@pytest.mark.django_db
+def test_relinking_keeps_the_records_of_clauses_that_stay(tmp_path):
+    first, middle, last = TEXTS.items()
+    import_sources([write_corpus(tmp_path / "a", "shuffled", dict([first, last]))])
+    before = dict(Provision.objects.values_list("text", "id"))
+    import_sources([write_corpus(tmp_path / "b", "shuffled", dict([middle]))])
+    after = dict(Provision.objects.values_list("text", "id"))
+    for text in ("Do not make spam.", "Label synthetic media as such."):
+        assert after[text] == before[text]
+    # The reworded clause is one record again, the one the first version started.
+    assert after[B3] == before[B1] and B1 not in after
+    assert import_sources([str(tmp_path / "a"), str(tmp_path / "b")]).nothing_new

