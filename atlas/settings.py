@@ -319,6 +319,9 @@ for _network in TRACKING_ALLOWED_ADDRESSES:
 TRACKING_MIN_PERCENT = env_int("TRACKING_MIN_PERCENT", 20)
 TRACKING_MIN_CHARS = env_int("TRACKING_MIN_CHARS", 100)
 ATLAS_SNAPSHOTS_DIR = ATLAS_DATA_DIR / "snapshots"
+# Declarations with executeClientScripts are rendered by Debian's chromium through Playwright.
+TRACKING_EXECUTE_SCRIPTS = env_bool("TRACKING_EXECUTE_SCRIPTS", True)
+TRACKING_CHROMIUM = os.environ.get("CHROMIUM_PATH", "")
 # Celery beat runs the tracker this many times a day (at even intervals from midnight UTC).
 TRACKING_RUNS_PER_DAY = env_int("TRACKING_RUNS_PER_DAY", 2)
 if not 1 <= TRACKING_RUNS_PER_DAY <= 24:

@@ -169,12 +169,15 @@ def fetch_text(declaration: Declaration, fetch_row: Fetch, *, transport=None) ->
     with make_client(transport) as client:
         for rules in declared.Rules("", "", "", declaration.rules, None, "").pages:
             before = previous.get(rules["fetch"], {})
-            response = fetch(
-                rules["fetch"],
-                client=client,
-                etag=before.get("etag", ""),
-                last_modified=before.get("last_modified", ""),
-            )
+            if rules.get("executeClientScripts") and settings.TRACKING_EXECUTE_SCRIPTS:
+                response = render_page(rules)
+            else:
+                response = fetch(
+                    rules["fetch"],
+                    client=client,
+                    etag=before.get("etag", ""),
+                    last_modified=before.get("last_modified", ""),
+                )
             if response.not_modified and before.get("sha256"):
                 response.content = read_snapshot(before["sha256"])
                 response.content_type = before.get("content_type", "")
@@ -188,6 +191,15 @@ def fetch_text(declaration: Declaration, fetch_row: Fetch, *, transport=None) ->
         return extract_document(pages)
     except ExtractError as error:
         raise FetchError(error.failure, str(error)) from None
+
+
+def render_page(rules: dict) -> Response:
+    # Imported here: only processes that render pages load Playwright (the web never does).
+    from tracking import browser
+
+    selectors = rules.get("select") or []
+    first = next((s for s in ([selectors] if isinstance(selectors, str) else selectors)), None)
+    return browser.render(rules["fetch"], wait_for=first if isinstance(first, str) else None)
 
 
 def _page_record(response: Response) -> dict:

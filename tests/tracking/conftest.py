@@ -17,6 +17,8 @@ def _tracking_settings(settings, tmp_path):
     settings.TRACKING_HOST_INTERVAL = 0
     settings.TRACKING_TIMEOUT = 2
     settings.TRACKING_DEADLINE = 3
+    # The snapshot pages were stored after their scripts ran: served as files, no browser.
+    settings.TRACKING_EXECUTE_SCRIPTS = False
 
 
 @pytest.fixture
