@@ -1,12 +1,23 @@
+import logging
+
 from celery import shared_task
 
 from tracking import track
+from tracking.declarations import DeclarationError
 from tracking.models import Declaration
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="tracking.track_all", soft_time_limit=1800, time_limit=1900)
 def track_all() -> int:
-    """Queue one fetch per declared document for this slot (each is idempotent per slot)."""
+    """Reload the declarations, then queue one fetch per declared document for this slot
+    (each is idempotent per slot)."""
+    try:
+        track.load_declarations()
+    except DeclarationError as error:
+        # The stored declarations still hold; an edit that broke a file must not stop tracking.
+        logger.error("declarations not reloaded: %s", error)
     slot = track.current_slot()
     ids = list(Declaration.objects.current().values_list("id", flat=True))
     for declaration_id in ids:
