@@ -26,7 +26,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from tracking.declarations import Rules  # noqa: E402
+from tracking.declarations import pages_of  # noqa: E402
 from tracking.extract import ExtractError, Page, extract_document  # noqa: E402
 from tracking.fetch import fetch, make_client  # noqa: E402
 from tracking.snapshots import (  # noqa: E402
@@ -40,7 +40,6 @@ from tracking.snapshots import (  # noqa: E402
 
 def run_case(case):
     rows, documents, seconds = [], 0, 0.0
-    pages_rules = Rules(case.service, case.service, case.terms_type, case.declaration, None, "")
     with serve_captures(case.captures) as served:
         for capture in case.captures:
             mapping = {f.url: served[f"{f.url}#{capture.number}"] for f in capture.files}
@@ -48,7 +47,7 @@ def run_case(case):
             with make_client(RewriteTransport(mapping)) as client:
                 pages = [
                     (rules, Page(r.url, r.content, r.content_type))
-                    for rules in pages_rules.pages
+                    for rules in pages_of(case.declaration)
                     for r in [fetch(rules["fetch"], client=client)]
                 ]
             try:

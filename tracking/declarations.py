@@ -47,9 +47,13 @@ class Rules:
 
     @property
     def pages(self) -> list[dict]:
-        """Each page to fetch with the rules in force for it (a combine entry inherits)."""
-        base = {k: v for k, v in self.rules.items() if k != "combine"}
-        return [{**base, **entry} for entry in self.rules.get("combine") or [{}]]
+        return pages_of(self.rules)
+
+
+def pages_of(rules: dict) -> list[dict]:
+    """Each page to fetch with the rules in force for it (a combine entry inherits the rest)."""
+    base = {k: v for k, v in rules.items() if k != "combine"}
+    return [{**base, **entry} for entry in rules.get("combine") or [{}]]
 
 
 def _check_selector(value, where: str, problems: list[str]) -> None:

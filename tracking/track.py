@@ -167,7 +167,7 @@ def fetch_text(declaration: Declaration, fetch_row: Fetch, *, transport=None) ->
     previous = _previous_pages(declaration)
     pages, modified = [], False
     with make_client(transport) as client:
-        for rules in declared.Rules("", "", "", declaration.rules, None, "").pages:
+        for rules in declared.pages_of(declaration.rules):
             before = previous.get(rules["fetch"], {})
             if rules.get("executeClientScripts") and settings.TRACKING_EXECUTE_SCRIPTS:
                 response = render_page(rules)
@@ -181,6 +181,8 @@ def fetch_text(declaration: Declaration, fetch_row: Fetch, *, transport=None) ->
             if response.not_modified and before.get("sha256"):
                 response.content = read_snapshot(before["sha256"])
                 response.content_type = before.get("content_type", "")
+                response.etag = response.etag or before.get("etag", "")
+                response.last_modified = response.last_modified or before.get("last_modified", "")
             else:
                 modified = True
             fetch_row.pages.append(_page_record(response))

@@ -4,6 +4,7 @@ import statistics
 
 import pytest
 
+from tracking.declarations import pages_of
 from tracking.extract import ExtractError, Page, extract_document, extract_html
 from tracking.snapshots import line_match, read_cases, word_match
 
@@ -63,12 +64,10 @@ def test_combined_pages_are_joined_as_ota_joins_them():
 
 
 def _extract_capture(case, capture):
-    entries = case.declaration.get("combine") or [{}]
-    base = {k: v for k, v in case.declaration.items() if k != "combine"}
     return extract_document(
         [
-            ({**base, **entry}, Page(f.url, f.read(), f.content_type))
-            for entry, f in zip(entries, capture.files, strict=True)
+            (rules, Page(f.url, f.read(), f.content_type))
+            for rules, f in zip(pages_of(case.declaration), capture.files, strict=True)
         ]
     )
 

@@ -195,7 +195,8 @@ def test_unmodified_pages_are_asked_for_conditionally(web, tmp_path, settings):
         unchanged = handler.headers.get("If-None-Match") == '"v1"'
         body = b"" if unchanged else POLICY.encode()
         handler.send_response(304 if unchanged else 200)
-        handler.send_header("ETag", '"v1"')
+        if not unchanged:  # a 304 need not repeat the ETag
+            handler.send_header("ETag", '"v1"')
         handler.send_header("Content-Type", "text/html")
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
@@ -204,8 +205,9 @@ def test_unmodified_pages_are_asked_for_conditionally(web, tmp_path, settings):
     web.routes["/terms"] = conditional
     first = track.track_document(declaration, slot="1")
     second = track.track_document(declaration, slot="2")
-    assert (first.outcome, second.outcome) == (Outcome.CHANGED, Outcome.UNCHANGED)
-    assert web.requests[-1][1]["If-None-Match"] == '"v1"'
+    third = track.track_document(declaration, slot="3")
+    assert [f.outcome for f in (first, second, third)] == ["changed", "unchanged", "unchanged"]
+    assert [r[1].get("If-None-Match") for r in web.requests] == [None, '"v1"', '"v1"']
     assert second.pages[0]["status"] == 304
     assert second.pages[0]["sha256"] == first.pages[0]["sha256"]  # re-read from the snapshot
 
