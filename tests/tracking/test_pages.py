@@ -55,3 +55,20 @@ def test_documents_without_declarations_show_no_tracking_section(runway):
         platform=runway.first().document.platform, slug="faq", name="FAQ"
     )
     assert render("{% tracking_status document %}", document=undeclared).strip() == ""
+
+
+def test_platform_list_page_lists_runway_as_declared_not_captured(client, runway):
+    html = client.get("/platforms/").content.decode()
+    assert "Declared, not captured yet" in html and "Runway:" in html
+
+
+def test_document_page_shows_its_tracking_status(client, runway, web):
+    declaration = runway.get(terms_type="Privacy Policy")
+    page = b"<main>" + b"<p>Runway privacy text.</p>" * 20 + b"</main>"
+    web.routes["/privacy"] = (200, {"Content-Type": "text/html"}, page)
+    declaration.rules = {**declaration.rules, "fetch": web.url("/privacy")}
+    declaration.save()
+    track.track_document(declaration, slot="1")
+    html = client.get(declaration.document.get_absolute_url()).content.decode()
+    assert "Live tracking" in html and web.url("/privacy") in html
+    assert "New version recorded" in html
