@@ -40,10 +40,12 @@ OWN_DECLARATIONS = Path(__file__).resolve().parent / "data" / "declarations"
 
 
 def declaration_folders() -> list[tuple[Path, str]]:
-    return [
-        (Path(settings.TRACKING_DECLARATIONS_DIR), Collection.OTA),
-        (OWN_DECLARATIONS, Collection.ATLAS),
-    ]
+    ota = Path(settings.TRACKING_DECLARATIONS_DIR)
+    if not ota.is_dir():
+        # A machine without OTA's collection still tracks what Atlas declares itself.
+        logger.warning("no OTA declarations at %s: tracking Atlas's own only", ota)
+        return [(OWN_DECLARATIONS, Collection.ATLAS)]
+    return [(ota, Collection.OTA), (OWN_DECLARATIONS, Collection.ATLAS)]
 
 
 def _route(store: ingest.Store, rules: declared.Rules) -> Document:

@@ -76,6 +76,12 @@ def test_runway_is_declared_not_captured_until_a_fetch_succeeds(web):
     assert ("Runway", "Privacy Policy") in uncaptured()
 
 
+def test_without_the_ota_collection_atlas_declarations_still_load(settings, tmp_path):
+    settings.TRACKING_DECLARATIONS_DIR = tmp_path / "missing"
+    assert track.load_declarations() == 3
+    assert set(Declaration.objects.values_list("service", flat=True)) == {"Runway"}
+
+
 def test_invalid_declarations_are_named_and_nothing_is_loaded(tmp_path):
     write_declarations(
         tmp_path,
