@@ -197,6 +197,30 @@ def fetch_text(declaration: Declaration, fetch_row: Fetch, *, transport=None) ->
         raise FetchError(error.failure, str(error)) from None
 
 
+def reextract_document(declaration: Declaration, *, slot: str) -> Fetch | None:
+    """Extract the last fetched pages again with the rules in force now, fetching nothing;
+    None when there is nothing fetched to re-extract."""
+    last = (
+        Fetch.objects.filter(document=declaration.document).exclude(outcome=Outcome.FAILED).first()
+    )
+    if last is None or not last.pages:
+        return None
+    row = Fetch(document=declaration.document, declaration=declaration, slot=slot)
+    row.pages = last.pages
+    pages = [
+        (rules, Page(rules["fetch"], read_snapshot(page["sha256"]), page["content_type"]))
+        for rules, page in zip(declared.pages_of(declaration.rules), last.pages, strict=False)
+    ]
+    try:
+        text = extract_document(pages)
+        check_length(declaration.document, text)
+        row.outcome, row.version = record_text(declaration, row, text, technical=True)
+    except (ExtractError, FetchError) as error:
+        row.outcome, row.failure, row.error = Outcome.FAILED, error.failure, str(error)[:2000]
+    row.save()
+    return row
+
+
 def render_page(rules: dict) -> Response:
     # Imported here: only processes that render pages load Playwright (the web never does).
     from tracking import browser
@@ -230,8 +254,10 @@ def check_length(document: Document, text: str) -> None:
         )
 
 
-def record_text(declaration: Declaration, fetch_row: Fetch, text: str):
-    """(outcome, version): a version is stored only when ``text`` is not the latest one."""
+def record_text(declaration: Declaration, fetch_row: Fetch, text: str, *, technical=False):
+    """(outcome, version): a version is stored only when ``text`` is not the latest one.
+    ``technical``: the same pages extracted again (new rules or converter), not a change at
+    the source; the capture says so and the version is shown as a technical re-extraction."""
     document = declaration.document
     latest = document.versions.order_by("-captured_at", "-id").first()
     digest = sha256_text(text)
@@ -240,14 +266,14 @@ def record_text(declaration: Declaration, fetch_row: Fetch, text: str):
     final_url = fetch_row.pages[-1]["final_url"] if fetch_row.pages else ""
     capture = readers.Capture(
         key=f"live:{declaration.path}@{fetch_row.fetched_at.isoformat()}",
-        kind="live_fetch",
+        kind="technical" if technical else "live_fetch",
         captured_at=fetch_row.fetched_at,
         text=text,
         sha256=digest,
         path=declaration.path,
         origin="live",
         origin_ref=f"live:{final_url}"[:600],
-        subject=f"Live fetch of {declaration.service} {declaration.terms_type}",
+        subject=f"{'Re-extraction' if technical else 'Live fetch'} of {declaration}",
         source_url=declaration.urls[0][:1000],
     )
     report = ingest.ImportReport()

@@ -242,3 +242,18 @@ def test_current_slot_splits_the_day_into_the_configured_runs(settings):
     evening = datetime(2026, 12, 6, 13, 0, tzinfo=UTC)
     assert track.current_slot(morning) == "2026-12-06T00"
     assert track.current_slot(evening) == "2026-12-06T12"
+
+
+def test_reextraction_after_a_declaration_change_is_a_technical_version(web, tmp_path, settings):
+    declaration = _acme(web, tmp_path, settings)
+    first = track.track_document(declaration, slot="1")
+    rules = {**declaration.rules, "remove": ["h1"]}  # the declaration file is edited
+    write_declarations(tmp_path, {"Acme": {"Terms of Service": rules}})
+    out = StringIO()
+    call_command("track", "Acme", "--reextract", stdout=out)
+    assert "Acme / Terms of Service: New version recorded" in out.getvalue()
+    assert len(web.requests) == 1  # nothing fetched again
+    latest = declaration.document.versions.order_by("-captured_at").first()
+    assert latest.pk != first.version.pk and not latest.text.startswith("Usage policy")
+    assert latest.change_kind == "technical"
+    assert latest.captures.get().kind == "technical"

@@ -14,8 +14,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--load-only", action="store_true", help="Validate and store declarations only"
         )
+        parser.add_argument(
+            "--reextract",
+            action="store_true",
+            help="Extract the last fetched pages again with today's rules (no fetching); "
+            "a different text is a technical re-extraction, not a policy change",
+        )
 
-    def handle(self, *args, services, load_only, **options):
+    def handle(self, *args, services, load_only, reextract, **options):
         try:
             count = track.load_declarations()
         except DeclarationError as error:
@@ -32,6 +38,12 @@ class Command(BaseCommand):
         # A run by hand is its own slot: it always fetches, whatever the schedule did.
         slot = f"manual-{timezone.now():%Y%m%dT%H%M%S.%f}"
         for declaration in declarations:
-            fetch = track.track_document(declaration, slot=slot)
+            if reextract:
+                fetch = track.reextract_document(declaration, slot=slot)
+                if fetch is None:
+                    self.stdout.write(f"{declaration}: nothing fetched yet")
+                    continue
+            else:
+                fetch = track.track_document(declaration, slot=slot)
             line = f"{declaration}: {fetch.get_outcome_display()}"
             self.stdout.write(line + (f" ({fetch.error})" if fetch.error else ""))
