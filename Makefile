@@ -55,7 +55,9 @@ run: install db-up broker-up
 	{ $(PY) manage.py import_sources $${ATLAS_SOURCES:-$(DEFAULT_SOURCES)} || \
 	  echo "Some sources could not be imported (see above); serving what is stored."; } && \
 	{ $(VENV)/bin/celery -A atlas worker --concurrency=1 --loglevel=INFO & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/celery -A atlas beat --loglevel=INFO \
+	    --schedule "$(ATLAS_DATA_DIR)/celerybeat-schedule" & beat=$$!; \
+	  trap 'kill $$worker $$beat 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/gunicorn atlas.wsgi --bind "$(ATLAS_BIND)" --workers 2 --access-logfile - \
 	    --control-socket "$(ATLAS_DATA_DIR)/gunicorn.ctl"; }
 

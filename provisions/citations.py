@@ -14,7 +14,7 @@ import re
 from dataclasses import asdict, dataclass
 
 FORMATS = ("json", "csl-json", "bibtex", "ris", "text")
-ORIGINS = {"ota": "Open Terms Archive", "corpus": "Corpus file"}
+ORIGINS = {"ota": "Open Terms Archive", "corpus": "Corpus file", "live": "Live fetch"}
 
 
 @dataclass(frozen=True)

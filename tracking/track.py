@@ -26,7 +26,7 @@ from django.utils import timezone
 from provisions import ingest
 from provisions import sources as readers
 from provisions import tasks as provisions_tasks
-from provisions.models import Document, sha256_text
+from provisions.models import CaptureKind, Document, Origin, sha256_text
 from tracking import declarations as declared
 from tracking.extract import ExtractError, Page, extract_document
 from tracking.fetch import FetchError, Response, fetch, make_client
@@ -266,12 +266,12 @@ def record_text(declaration: Declaration, fetch_row: Fetch, text: str, *, techni
     final_url = fetch_row.pages[-1]["final_url"] if fetch_row.pages else ""
     capture = readers.Capture(
         key=f"live:{declaration.path}@{fetch_row.fetched_at.isoformat()}",
-        kind="technical" if technical else "live_fetch",
+        kind=CaptureKind.TECHNICAL if technical else CaptureKind.LIVE_FETCH,
         captured_at=fetch_row.fetched_at,
         text=text,
         sha256=digest,
         path=declaration.path,
-        origin="live",
+        origin=Origin.LIVE,
         origin_ref=f"live:{final_url}"[:600],
         subject=f"{'Re-extraction' if technical else 'Live fetch'} of {declaration}",
         source_url=declaration.urls[0][:1000],
