@@ -23,9 +23,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from atlas import pipeline
 from provisions import ingest
 from provisions import sources as readers
-from provisions import tasks as provisions_tasks
 from provisions.models import CaptureKind, Document, Origin, sha256_text
 from tracking import declarations as declared
 from tracking.extract import ExtractError, Page, extract_document
@@ -280,7 +280,8 @@ def record_text(declaration: Declaration, fetch_row: Fetch, text: str, *, techni
     with transaction.atomic():
         ingest.lock_imports()  # the importer's lock: one writer of versions at a time
         ingest.Store(report).store_all([capture])
-        if settings.ATLAS_EMBED_AFTER_IMPORT:
-            provisions_tasks.embed_documents.delay_on_commit(sorted(report.documents))
+        if settings.ATLAS_EMBED_AFTER_IMPORT and report.documents:
+            # The whole pipeline (embed → assign → link), as after an import, once this commits.
+            pipeline.enqueue_after_new_versions(sorted(report.documents))
     # A text seen before (a change reverted) gets this capture, not a second version.
     return Outcome.CHANGED, document.versions.get(sha256=digest)
