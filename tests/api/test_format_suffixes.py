@@ -28,3 +28,10 @@ def test_format_suffixes_answer_json_like_the_plain_routes(client, world):
         assert plain.status_code == 200, url
         if "verify" not in url:  # verify says when it re-hashed
             assert response.json() == plain.json(), url
+
+
+def test_a_citation_format_suffix_picks_the_format(client, world):
+    response = client.get(f"/api/v1/provisions/{world['csam'].record_id}/citation.bibtex")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/x-bibtex")
+    assert response.content.decode().startswith("@misc{")
