@@ -65,6 +65,7 @@ test: export STATIC_MANIFEST ?= false
 test: install browser db-up broker-up
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	@# The deployment checklist, with a production-like environment.
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" DEBUG=false \

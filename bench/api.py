@@ -3,7 +3,7 @@
     .venv/bin/python bench/api.py [--provisions 100000] [--platforms 300] [--requests 200]
 
 Creates a scratch database on the same server (dropped afterwards), fills it with
-``generate_scale_data`` (clearly marked synthetic platforms) and the regulation catalog, then
+``bench/scale_data.py`` (clearly marked synthetic platforms) and the regulation catalog, then
 times each endpoint through the whole Django stack (middleware, DRF, serializers; Django's test
 client, no network) beside a trivial endpoint, the API root, all requests interleaved in one
 shuffled queue in the same run. Prints p50/p95 in milliseconds and each endpoint's ratio to the
@@ -31,10 +31,12 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import get_runner, setup_test_environment  # noqa: E402
+
+from bench.scale_data import write_scale_data  # noqa: E402
+from regulations.catalog import load_catalog  # noqa: E402
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -100,10 +102,8 @@ def main() -> None:
     runner = get_runner(settings)(verbosity=0, interactive=False)
     old = runner.setup_databases()
     try:
-        from regulations.catalog import load_catalog
-
         started = time.perf_counter()
-        call_command("generate_scale_data", platforms=args.platforms, provisions=args.provisions)
+        write_scale_data(platforms=args.platforms, provisions=args.provisions)
         load_catalog()
         print(f"synthetic data: {time.perf_counter() - started:.1f} s")
         client = Client()

@@ -55,13 +55,14 @@ def wait_for(condition, timeout=1800, step=0.2):
 
 
 def main() -> None:
+    from atlas import pipeline
     from atlas.embedded_db import connection_url
-    from comparisons.clustering import assign_provisions, read_labels, read_taxonomy
+    from comparisons.clustering import assign_provisions
     from comparisons.models import Assignment
+    from comparisons.taxonomy import read_labels, read_taxonomy
     from provisions.embeddings import embed_pending, get_encoder, pending_texts
     from provisions.ingest import import_sources
     from provisions.models import Document, TextEmbedding
-    from provisions.tasks import embed_documents
 
     corpus = os.environ.get("ATLAS_CORPUS_DIR", str(ROOT.parent / "shared" / "corpus"))
     import_sources([corpus])
@@ -99,7 +100,7 @@ def main() -> None:
     try:
         # Warm-up: the worker loads the model and caches prototype and label embeddings (the
         # labels are corpus clauses, so some wordings are embedded here and not measured).
-        embed_documents.delay([])
+        pipeline.after_new_versions([]).delay()
         warm = len(read_labels()) // 2 + len(read_taxonomy())
         wait_for(lambda: TextEmbedding.objects.count() >= warm)
         wait_for(lambda: Assignment.objects.exists(), step=0.5)
@@ -122,7 +123,7 @@ def main() -> None:
         embedded = TextEmbedding.objects.filter(model_name=encoder.name)
         target = embedded.count() + len(hashes)
         started = time.perf_counter()
-        embed_documents.delay(document_ids)
+        pipeline.after_new_versions(document_ids).delay()
         wait_for(lambda: embedded.count() >= target, step=0.25)
         embedded_s = time.perf_counter() - started
         missing = len(hashes) - embedded.filter(text_hash__in=hashes).count()

@@ -4,7 +4,7 @@
                                     [--concurrency 2] [--workers 2] [--requests 120]
 
 Creates a scratch database on the same server (dropped afterwards) and fills it with
-``generate_scale_data`` (the clearly marked synthetic dataset: benchmarks only). Then serves
+``bench/scale_data.py`` (the clearly marked synthetic dataset: benchmarks only). Then serves
 the site with gunicorn (sync workers, persistent database connections, DEBUG off) and sends
 each page kind ``--requests`` requests from ``--concurrency`` client threads, over several
 URLs of that kind, after one warm-up request per URL; all kinds interleaved in one shuffled
@@ -253,18 +253,18 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test.utils import get_runner
 
     from atlas.embedded_db import connection_url
+    from bench.scale_data import write_scale_data
 
     runner = get_runner(settings)(verbosity=0, interactive=False)
     old = runner.setup_databases()
     server = None
     try:
         started = time.perf_counter()
-        call_command("generate_scale_data", platforms=args.platforms, provisions=args.provisions)
+        write_scale_data(platforms=args.platforms, provisions=args.provisions)
         print(f"synthetic data generated in {time.perf_counter() - started:.0f} s")
         urls = pick_urls(random.Random(5))  # before the large document: same samples as before
         started = time.perf_counter()

@@ -39,6 +39,7 @@ from comparisons.serializers import (
 from provisions.embeddings import ModelUnavailable
 from provisions.models import Platform
 from regulations.models import ClauseTypeLink
+from regulations.queries import engaging_clause_types
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "api_examples"
 
@@ -71,9 +72,7 @@ class ClauseTypeViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet)
     def get_serializer_context(self):
         context = super().get_serializer_context()
         if self.action == "list":  # detail reads it from the clause type's coverage
-            context["platforms_tracked"] = (
-                Platform.objects.filter(documents__versions__isnull=False).distinct().count()
-            )
+            context["platforms_tracked"] = Platform.objects.tracked().count()
         return context
 
     def get_object(self):
@@ -104,7 +103,9 @@ class CompareViewSet(viewsets.ViewSet):
     def list(self, request, format=None):
         parameters = CompareParameters(data=request.query_params)
         parameters.is_valid(raise_exception=True)
-        table = compare_table(**parameters.validated_data)
+        options = dict(parameters.validated_data)
+        engaging = engaging_clause_types(options.pop("regulation", None))
+        table = compare_table(clause_types=engaging, **options)
         return Response(CompareSerializer(table, context={"request": request}).data)
 
 

@@ -20,23 +20,19 @@ from comparisons.clustering import (
     ClauseClassifier,
     confidence_band,
     load_classifier,
-    read_labels,
-    read_taxonomy,
     training_digest,
     training_texts,
 )
+from comparisons.models import Assignment, Basis, Confidence
+from comparisons.taxonomy import read_labels, read_taxonomy
+from provisions import embeddings
+from provisions.models import TextEmbedding
+from provisions.parse import hash_text, normalize_text
 
 CANDIDATES = 3  # next-best types shown after the chosen one
 
 _classifiers: dict[tuple[str, str], tuple[ClauseClassifier, dict[str, dict]]] = {}
 _lock = threading.Lock()
-
-
-def get_encoder():
-    """The sentence model, loaded lazily once per process (tests swap in the fake encoder)."""
-    from provisions.embeddings import get_encoder as load_encoder
-
-    return load_encoder()
 
 
 class WarmingUp(RuntimeError):
@@ -70,8 +66,6 @@ class Classification:
 @lru_cache(maxsize=1)
 def _training() -> tuple[list[dict], str, list[str]]:
     """The taxonomy, the digest of the training data and its text hashes (read once)."""
-    from provisions.parse import hash_text, normalize_text
-
     taxonomy, labels = read_taxonomy(), read_labels()
     hashes = sorted({hash_text(normalize_text(t)) for t in training_texts(taxonomy, labels)})
     return taxonomy, training_digest(taxonomy, labels), hashes
@@ -79,8 +73,6 @@ def _training() -> tuple[list[dict], str, list[str]]:
 
 def training_progress(model_name: str) -> tuple[int, int]:
     """How many of the classifier's training texts the worker has embedded, of how many."""
-    from provisions.models import TextEmbedding
-
     hashes = _training()[2]
     embedded = TextEmbedding.objects.filter(model_name=model_name, text_hash__in=hashes).count()
     return embedded, len(hashes)
@@ -100,9 +92,7 @@ def trained_classifier(encoder) -> tuple[ClauseClassifier, dict[str, dict]]:
 
 
 def classify_text(text: str, *, encoder=None) -> Classification:
-    from provisions.parse import normalize_text
-
-    encoder = encoder or get_encoder()
+    encoder = encoder or embeddings.get_encoder()
     classifier, taxonomy = trained_classifier(encoder)
     vector = np.asarray(encoder.encode([normalize_text(text)]), dtype=np.float32)
     row = classifier.probabilities(vector)[0]
@@ -131,8 +121,6 @@ def curate_clause_type(*, provision, clause_type, curator: str):
     The classifier's previous choice, if different, stays visible as the runner-up. Matches on
     other platforms and coverage are recomputed by the worker's next assignment run.
     """
-    from comparisons.models import Assignment, Basis, Confidence
-
     previous = Assignment.objects.filter(provision=provision).select_related("clause_type").first()
     replaced = previous if previous and previous.clause_type_id != clause_type.pk else None
     assignment, _ = Assignment.objects.update_or_create(

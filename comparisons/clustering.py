@@ -3,7 +3,7 @@
 The classifier is a logistic regression over sentence embeddings, trained on two things we
 wrote by hand: each clause type's example phrasings (``prototypes`` in
 ``comparisons/data/clause_types.json``) and a labelled set of real provisions
-(``tests/data/clause_labels.json``, labelled by reading the clauses). It runs in the worker.
+(``comparisons/data/clause_labels.json``, labelled by reading the clauses). It runs in the worker.
 Evaluation is leave-one-platform-out: a platform's provisions are always classified by a
 model that never saw that platform's labels, as a new platform's documents would be.
 """
@@ -13,15 +13,19 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
+from django.db import transaction
+from django.db.models import Count
 from django.utils.text import slugify
 
-DATA = Path(__file__).resolve().parent / "data"
-TAXONOMY = DATA / "clause_types.json"
-LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "clause_labels.json"
+from comparisons.models import Assignment, ClauseType, Coverage, SimilarProvision, TrainedClassifier
+from comparisons.taxonomy import load_clause_types, read_labels, read_taxonomy
+from provisions import embeddings
+from provisions.models import Provision, TextEmbedding
+from provisions.parse import normalize_text, words
 
 # Confidence bands on the classifier's probability for the chosen type (documented in README).
 BANDS = (("high", 0.6), ("medium", 0.4), ("low", 0.3))
@@ -33,14 +37,6 @@ def confidence_band(probability: float) -> str | None:
         if probability >= floor:
             return name
     return None
-
-
-def read_taxonomy(path: Path = TAXONOMY) -> list[dict]:
-    return json.loads(path.read_text(encoding="utf-8"))["clause_types"]
-
-
-def read_labels(path: Path = LABELS) -> list[dict]:
-    return json.loads(path.read_text(encoding="utf-8"))["labels"]
 
 
 @dataclass
@@ -71,6 +67,8 @@ def train_classifier(
     label_vectors: np.ndarray,
     label_slugs: list[str],
 ) -> ClauseClassifier:
+    # scikit-learn is imported only to train (in the worker): the web process loads this
+    # module to classify with a stored classifier and never needs it.
     from sklearn.linear_model import LogisticRegression
 
     index = {slug: i for i, slug in enumerate(slugs)}
@@ -117,14 +115,13 @@ def training_digest(taxonomy: list[dict], labels: list[dict]) -> str:
 def fit_classifier(encoder, taxonomy: list[dict], labels: list[dict]) -> ClauseClassifier:
     """Train on the taxonomy and labels, their vectors through the embedding store (a re-run
     encodes nothing it has seen)."""
-    from provisions.embeddings import encode_cached
 
     class Cached:
         name = encoder.name
 
         @staticmethod
         def encode(texts):
-            return encode_cached(texts, encoder=encoder)
+            return embeddings.encode_cached(texts, encoder=encoder)
 
     return train_classifier(
         slugs=[t["slug"] for t in taxonomy],
@@ -138,8 +135,6 @@ def fit_classifier(encoder, taxonomy: list[dict], labels: list[dict]) -> ClauseC
 
 def store_classifier(model_name: str, digest: str, classifier: ClauseClassifier):
     """Keep the trained classifier for the web process (``comparisons.classify``)."""
-    from comparisons.models import TrainedClassifier
-
     return TrainedClassifier.objects.update_or_create(
         model_name=model_name,
         digest=digest,
@@ -154,8 +149,6 @@ def store_classifier(model_name: str, digest: str, classifier: ClauseClassifier)
 
 def load_classifier(model_name: str, digest: str) -> ClauseClassifier | None:
     """The classifier the worker stored for this model and training data, if any."""
-    from comparisons.models import TrainedClassifier
-
     row = TrainedClassifier.objects.filter(model_name=model_name, digest=digest).first()
     if row is None:
         return None
@@ -170,9 +163,7 @@ def load_classifier(model_name: str, digest: str) -> ClauseClassifier | None:
 def train_stored_classifier(*, encoder=None) -> bool:
     """Train and store the classifier unless one is stored for this model and training data
     (the worker's warm-up); returns whether it trained."""
-    from provisions.embeddings import get_encoder
-
-    encoder = encoder or get_encoder()
+    encoder = encoder or embeddings.get_encoder()
     taxonomy, labels = read_taxonomy(), read_labels()
     digest = training_digest(taxonomy, labels)
     if load_classifier(encoder.name, digest) is not None:
@@ -219,9 +210,8 @@ def pairwise_scores(gold: list[str], predicted: list[str | None], platforms: lis
 
 def evaluate(encoder, *, taxonomy=None, labels=None) -> Evaluation:
     """Leave-one-platform-out evaluation of the classifier on the labelled set."""
+    # scikit-learn only when evaluating (see train_classifier).
     from sklearn.metrics import adjusted_rand_score
-
-    from provisions.parse import normalize_text
 
     taxonomy = taxonomy or read_taxonomy()
     labels = labels or read_labels()
@@ -274,39 +264,13 @@ def evaluate(encoder, *, taxonomy=None, labels=None) -> Evaluation:
 SIMILAR_PER_PROVISION = 5
 
 
-def load_clause_types(taxonomy: list[dict] | None = None) -> dict:
-    """Create or refresh the written clause types; curator notes and merges are kept."""
-    from comparisons.models import ClauseType
-
-    types = {}
-    for row in taxonomy or read_taxonomy():
-        types[row["slug"]], _ = ClauseType.objects.update_or_create(
-            slug=row["slug"],
-            defaults={
-                "name": row["name"],
-                "category": row["category"],
-                "description": row["description"],
-                "default_severity": row["default_severity"],
-                "prototypes": row["prototypes"],
-                "discovered": False,
-            },
-        )
-    return types
-
-
 def assign_provisions(*, encoder=None) -> dict[str, int]:
     """Assign every embedded provision a clause type and find its cross-platform matches.
 
     Idempotent: non-curated assignments and similarity rows are replaced as a whole, in one
     transaction; curated assignments are left as the curator set them.
     """
-    from django.db import transaction
-
-    from comparisons.models import Assignment, SimilarProvision
-    from provisions.embeddings import get_encoder
-    from provisions.models import Provision, TextEmbedding
-
-    encoder = encoder or get_encoder()
+    encoder = encoder or embeddings.get_encoder()
     taxonomy = read_taxonomy()
     labels = read_labels()
     slugs = [t["slug"] for t in taxonomy]
@@ -318,11 +282,7 @@ def assign_provisions(*, encoder=None) -> dict[str, int]:
             "id", "text_hash", "document__platform_id", "removed_in_id"
         ).order_by("id")
     )
-    vectors = dict(
-        TextEmbedding.objects.filter(
-            model_name=encoder.name, text_hash__in={p[1] for p in provisions}
-        ).values_list("text_hash", "vector")
-    )
+    vectors = TextEmbedding.objects.vectors((p[1] for p in provisions), model_name=encoder.name)
     provisions = [p for p in provisions if p[1] in vectors]
     if not provisions:
         return {"assigned": 0, "unassigned": 0, "similar": 0}
@@ -410,8 +370,6 @@ def assign_provisions(*, encoder=None) -> dict[str, int]:
 
 def similar_provisions(provisions, matrix: np.ndarray, chosen: dict[int, str]) -> list:
     """For each live provision: the closest live provisions of the same type, other platforms."""
-    from comparisons.models import SimilarProvision
-
     by_type: dict[str, list[int]] = {}
     for index, (provision_id, _hash, _platform, removed) in enumerate(provisions):
         if removed is None and provision_id in chosen:
@@ -443,10 +401,6 @@ def similar_provisions(provisions, matrix: np.ndarray, chosen: dict[int, str]) -
 
 def store_coverage() -> int:
     """Per clause type and platform, the number of live provisions (from the assignments)."""
-    from django.db.models import Count
-
-    from comparisons.models import Assignment, Coverage
-
     Coverage.objects.all().delete()
     rows = (
         Assignment.objects.filter(provision__removed_in__isnull=True)
@@ -481,6 +435,7 @@ def discover_clusters(
     must span at least two platforms. A cluster that shares most members with an existing
     discovered type reuses it, so a curator's name, notes or merge survive re-clustering.
     """
+    # scikit-learn only when clustering in the worker (see train_classifier).
     from sklearn.cluster import AgglomerativeClustering
 
     if len(provisions) < CLUSTER_MIN_SIZE:
@@ -507,8 +462,6 @@ def discover_clusters(
 
 
 def _discovered_type(ids: set[int], previous: dict[int, set[int]], texts: list[str]):
-    from comparisons.models import ClauseType
-
     for type_id, members in previous.items():
         if len(ids & members) / len(ids | members) >= 0.5:
             return ClauseType.objects.get(pk=type_id)
@@ -587,10 +540,6 @@ STOPWORDS = {
 
 
 def frequent_words(texts: list[str], *, count: int = 3) -> list[str]:
-    from collections import Counter
-
-    from provisions.parse import normalize_text, words
-
     frequency = Counter()
     for text in texts:
         frequency.update({w for w in words(normalize_text(text)) if w not in STOPWORDS})

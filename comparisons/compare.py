@@ -8,18 +8,13 @@ API, so all three always agree. A cell holds a platform's live provisions of tha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from django.db.models import Case, Count, F, IntegerField, Min, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from comparisons.models import Assignment, ClauseType, Severity
+from comparisons.queries import PlatformRef
 from provisions.models import Platform
-from regulations.models import Regulation
-
-if TYPE_CHECKING:
-    from comparisons.queries import PlatformRef
-from regulations.queries import clause_types_engaging
 
 MIN_PLATFORMS, MAX_PLATFORMS = 2, 8
 PER_CELL = 3  # provisions shown in a cell; the cell says how many there are in all
@@ -85,14 +80,15 @@ def compare_table(
     platforms: list[str],
     category: str | None = None,
     severity: str | None = None,
-    regulation: str | None = None,
+    clause_types=None,
     only_differences: bool = False,
     per_cell: int = PER_CELL,
 ) -> CompareTable:
     """The table for these platform slugs (in that order; unknown slugs are reported).
 
-    ``category`` keeps one clause-type category; ``regulation`` (a regulation slug) keeps the
-    clause types that engage it; ``severity`` keeps rows where some cell has that severity;
+    ``category`` keeps one clause-type category; ``clause_types`` (a ``ClauseType`` queryset,
+    such as those engaging a regulation) keeps those; ``severity`` keeps rows where some cell
+    has that severity;
     ``only_differences`` keeps rows where the platforms disagree (see ``Row.differs``).
     ``per_cell`` is how many provisions each cell carries (best score first; ``total`` counts
     them all).
@@ -103,9 +99,8 @@ def compare_table(
     types = ClauseType.objects.all()
     if category:
         types = types.filter(category=category)
-    if regulation:
-        engaging = clause_types_engaging(Regulation.objects.filter(slug=regulation).first())
-        types = types.filter(pk__in=engaging.values("clause_type_id"))
+    if clause_types is not None:
+        types = types.filter(pk__in=clause_types.values("pk"))
     types = list(types)
     cells = best_assignments(chosen, [t.pk for t in types], per_cell=per_cell)
     groups: dict[str, list[Row]] = {}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
-from comparisons.models import ClauseType
+from comparisons.models import Assignment, ClauseType
 from comparisons.models import Coverage as StoredCoverage
-from provisions.models import Platform, Version
+from provisions.models import Platform
 
 
 class PlatformRef(NamedTuple):
@@ -34,7 +35,7 @@ def clause_type_coverage(clause_type: ClauseType) -> Coverage:
     platforms (with at least one stored version), each flagged with whether it has a stored
     coverage row for this type."""
     rows = (
-        Platform.objects.filter(Exists(Version.objects.filter(document__platform=OuterRef("pk"))))
+        Platform.objects.tracked()
         .annotate(
             has=Exists(
                 StoredCoverage.objects.filter(clause_type=clause_type, platform=OuterRef("pk"))
@@ -48,3 +49,61 @@ def clause_type_coverage(clause_type: ClauseType) -> Coverage:
     return Coverage(
         clause_type=clause_type, having=having, silent=silent, tracked=len(having) + len(silent)
     )
+
+
+# Search filters of clause types: parameter -> lookup on Provision (with provisions.search's).
+FACETS = {"clause_type": "assignment__clause_type__slug", "severity": "assignment__severity"}
+
+
+@dataclass
+class FacetCounts:
+    """Search matches counted by platform, clause type and severity, as (value, label) pairs,
+    with the clause types' ids counted too (for the regulation facet)."""
+
+    platform: Counter = field(default_factory=Counter)
+    clause_type: Counter = field(default_factory=Counter)
+    severity: Counter = field(default_factory=Counter)
+    type_ids: Counter = field(default_factory=Counter)
+    total: int = 0
+
+
+def count_facets(matches) -> FacetCounts:
+    """Count a Provision queryset of search matches per facet, in two small queries.
+
+    The platform is counted here too, in the same query. Grouping in SQL took joined GROUP BYs,
+    and joining the matches to the assignments made PostgreSQL scan all 100,000 of them (20-60
+    ms for a frequent word at design scale). Each match's assignment is read by a correlated
+    subquery instead (one index probe per match): 3-4x cheaper than sending the matches' ids
+    back in a second query (1,500 bound parameters for a frequent word).
+    """
+    assignment = Assignment.objects.filter(provision_id=OuterRef("pk"))
+    rows = list(
+        matches.order_by()
+        .annotate(
+            assigned_type=Subquery(assignment.values("clause_type_id")),
+            assigned_severity=Subquery(assignment.values("severity")),
+        )
+        .values_list(
+            "pk",
+            "document__platform__slug",
+            "document__platform__name",
+            "assigned_type",
+            "assigned_severity",
+        )
+        .distinct()
+    )
+    type_ids = {type_id for *_, type_id, _severity in rows if type_id}
+    types = {
+        pk: (slug, name)
+        for pk, slug, name in ClauseType.objects.filter(pk__in=type_ids).values_list(
+            "pk", "slug", "name"
+        )
+    }
+    counts = FacetCounts(total=len(rows))
+    for _pk, platform, platform_name, type_id, severity in rows:
+        counts.platform[(platform, platform_name)] += 1
+        if type_id:
+            counts.clause_type[types[type_id]] += 1
+            counts.severity[(severity, severity)] += 1
+            counts.type_ids[type_id] += 1
+    return counts

@@ -8,16 +8,9 @@ from provisions.tasks import TASK_OPTIONS
     name="comparisons.assign_provisions", soft_time_limit=1500, time_limit=1800, **TASK_OPTIONS
 )
 def assign_provisions() -> dict:
-    """Assign clause types to every embedded provision and store cross-platform matches.
-
-    Then suggest regulations: suggestions leave out the regulations a provision's (new) clause
-    type already links, so they follow each assignment run.
-    """
-    from regulations import tasks as regulation_tasks
-
-    result = clustering.assign_provisions()
-    regulation_tasks.suggest_links.delay()
-    return result
+    """Assign clause types to every embedded provision and store cross-platform matches
+    (idempotent); the pipeline's step after embedding (``atlas.pipeline``)."""
+    return clustering.assign_provisions()
 
 
 @shared_task(

@@ -1,7 +1,7 @@
 import csv
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,8 +15,9 @@ from comparisons.compare import (
 )
 from comparisons.models import ClauseType, Severity
 from comparisons.queries import clause_type_coverage
-from provisions.models import Document, Platform
+from provisions.models import Platform
 from regulations.models import ClauseTypeLink, Regulation
+from regulations.queries import engaging_clause_types
 
 FILTERS = ("category", "severity", "regulation")
 
@@ -25,7 +26,7 @@ def clause_type_list(request):
     types = ClauseType.objects.annotate(
         platform_count=Count("coverage", distinct=True),
     ).order_by("category", "name")
-    tracked = Platform.objects.filter(documents__versions__isnull=False).distinct().count()
+    tracked = Platform.objects.tracked().count()
     return render(request, "comparisons/clausetype_list.html", {"types": types, "tracked": tracked})
 
 
@@ -72,7 +73,9 @@ def _table_or_error(slugs, options, *, per_cell=PER_CELL):
         return None, f"Pick at least {MIN_PLATFORMS} platforms to compare."
     if len(slugs) > MAX_PLATFORMS:
         return None, f"Pick at most {MAX_PLATFORMS} platforms (you picked {len(slugs)})."
-    table = compare_table(platforms=slugs, per_cell=per_cell, **options)
+    options = dict(options)
+    engaging = engaging_clause_types(options.pop("regulation", None))
+    table = compare_table(platforms=slugs, per_cell=per_cell, clause_types=engaging, **options)
     if len(table.platforms) < MIN_PLATFORMS:
         return None, f"Unknown platform: {', '.join(table.unknown)}."
     return table, None
@@ -91,9 +94,7 @@ def compare(request):
         "selected": slugs,
         "options": options,
         "query": query,
-        "platforms": Platform.objects.filter(
-            Exists(Document.objects.filter(platform=OuterRef("pk"), latest_version__isnull=False))
-        ).values_list("slug", "name"),
+        "platforms": Platform.objects.tracked().values_list("slug", "name"),
         "categories": ClauseType.objects.values_list("category", flat=True)
         .distinct()
         .order_by("category"),

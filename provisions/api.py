@@ -3,7 +3,7 @@
 Thin adapters: the querysets are the models' own, serializers in ``provisions.serializers``,
 citations from ``provisions.citations`` (answered in their formats by
 ``provisions.renderers``), search from ``Provision.objects.search`` and
-``provisions.search.semantic_search``, imports from the ``provisions.import_sources`` task.
+``provisions.embeddings.semantic_search``, imports from the ``provisions.import_sources`` task.
 Lists select everything they show in a fixed number of queries whatever the page size. Schema
 examples are in ``data/api_examples/``.
 """
@@ -21,6 +21,7 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from atlas import pipeline
 from atlas import schema as docs
 from atlas.api import (
     ConditionalRetrieveMixin,
@@ -30,8 +31,8 @@ from atlas.api import (
 )
 from comparisons import classify
 from comparisons.models import SimilarProvision
-from provisions import citations, tasks
-from provisions.embeddings import ModelUnavailable, WarmingUp
+from provisions import citations, embeddings, tasks
+from provisions.embeddings import ModelUnavailable, WarmingUp, semantic_search
 from provisions.filters import DocumentFilter, ProvisionFilter, VersionFilter
 from provisions.models import (
     Capture,
@@ -47,7 +48,7 @@ from provisions.models import (
     sha256_text,
 )
 from provisions.renderers import CITATION_RENDERERS, CitationMixin, citation_schema
-from provisions.search import semantic_search
+from provisions.search import SearchMode
 from provisions.serializers import (
     ChangeSerializer,
     CurateSerializer,
@@ -100,11 +101,11 @@ class PlatformViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["slug"]
 
     def get_queryset(self):
-        return Platform.objects.annotate(
+        return Platform.objects.tracked().annotate(
             document_count=Count(
                 "documents", filter=Q(documents__latest_version__isnull=False), distinct=True
             )
-        ).filter(document_count__gt=0)
+        )
 
     def get_serializer_class(self):
         return PlatformDetailSerializer if self.action == "retrieve" else PlatformSerializer
@@ -328,8 +329,6 @@ class ProvisionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnl
     def curate(self, request, pk=None, format=None):
         """Kept by every re-run of clause-type assignment; matches and coverage are
         recomputed by the worker right after."""
-        from comparisons import tasks as comparison_tasks
-
         provision = get_by_record_id(Provision.objects.defer("search_vector"), "P", pk)
         body = CurateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -338,7 +337,7 @@ class ProvisionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnl
             clause_type=body.validated_data["clause_type"],
             curator=request.user.get_username(),
         )
-        comparison_tasks.assign_provisions.delay_on_commit()
+        pipeline.enqueue_after_curation()
         return self.retrieve(request, pk=pk)
 
 
@@ -403,19 +402,19 @@ class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         parameters.is_valid(raise_exception=True)
         q, mode = parameters.validated_data["q"], parameters.validated_data["mode"]
         provisions = self.filter_queryset(self.get_queryset())
-        results = provisions.search(q) if mode == "fulltext" else self.semantic(q, provisions)
+        results = provisions.search(q) if mode == SearchMode.TEXT else self.semantic(q, provisions)
         page = self.paginate_queryset(results)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def semantic(self, q: str, provisions) -> list[Provision]:
         try:
             return semantic_search(
-                q, provisions=provisions, limit=SEMANTIC_LIMIT, encoder=classify.get_encoder()
+                q, provisions=provisions, limit=SEMANTIC_LIMIT, encoder=embeddings.get_encoder()
             )
         except ModelUnavailable as error:
             detail = (
                 f"Semantic search is unavailable: {error}. Full-text search "
-                "(mode=fulltext) does not need the model."
+                "(mode=text) does not need the model."
             )
             if isinstance(error, WarmingUp):
                 raise WarmingUpError(detail, embedded=error.embedded, total=error.total) from error

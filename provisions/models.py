@@ -12,11 +12,18 @@ import re
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchHeadline, SearchRank, SearchVectorField
-from django.db import models
+from django.db import connection, models, transaction
 from django.urls import reverse
-from pgvector.django import HnswIndex, VectorField
+from pgvector.django import CosineDistance, HnswIndex, VectorField
 
-from provisions.search import provision_search_vector
+from provisions.search import (
+    MARK_START,
+    MARK_STOP,
+    SEARCH_CONFIG,
+    provision_search_vector,
+    search_query,
+    searchable,
+)
 
 EMBEDDING_DIMENSIONS = 384  # all-MiniLM-L6-v2
 RECORD_ID = re.compile(r"^(?P<prefix>[DP])-(?P<number>\d{6,})$")
@@ -38,12 +45,22 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class PlatformQuerySet(models.QuerySet):
+    def tracked(self):
+        """Platforms with at least one stored version: the denominator of every coverage count."""
+        return self.filter(
+            models.Exists(Version.objects.filter(document__platform=models.OuterRef("pk")))
+        )
+
+
 class Platform(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=200)
     website = models.URLField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PlatformQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -246,14 +263,6 @@ class ProvisionQuerySet(models.QuerySet):
         """Full-text matches for ``q`` (websearch syntax), in force first, then best first, with
         ``rank`` and a ``snippet`` marking the matched words (``provisions.search.excerpt``
         turns it into the verbatim excerpt shown)."""
-        from provisions.search import (
-            MARK_START,
-            MARK_STOP,
-            SEARCH_CONFIG,
-            search_query,
-            searchable,
-        )
-
         query = search_query(q)
         return (
             self.filter(search_vector=query)
@@ -279,6 +288,23 @@ class ProvisionQuerySet(models.QuerySet):
                 "id",
             )
         )
+
+    def nearest(self, vector, *, model_name: str, limit: int = 50) -> list[Provision]:
+        """These provisions whose wording is closest in meaning to ``vector``, closest first,
+        each with ``similarity`` (cosine, 1 = same meaning).
+
+        The nearest wordings come from the HNSW index first and are then joined to these
+        provisions, so a narrow queryset can return fewer than ``limit``.
+        """
+        nearest = TextEmbedding.objects.nearest(vector, model_name=model_name, count=limit * 4)
+        similarity = {text_hash: 1 - distance for text_hash, distance in nearest}
+        found = list(
+            self.filter(text_hash__in=similarity).select_related("document__platform")[: limit * 4]
+        )
+        for provision in found:
+            provision.similarity = similarity[provision.text_hash]
+        found.sort(key=lambda p: (-p.similarity, p.pk))
+        return found[:limit]
 
 
 class Provision(models.Model):
@@ -378,6 +404,40 @@ class Span(models.Model):
         return self.version.text[self.start : self.end]
 
 
+class TextEmbeddingQuerySet(models.QuerySet):
+    def vectors(self, text_hashes, *, model_name: str) -> dict:
+        """Text hash -> stored vector, for those of ``text_hashes`` embedded with this model."""
+        return dict(
+            self.filter(model_name=model_name, text_hash__in=set(text_hashes)).values_list(
+                "text_hash", "vector"
+            )
+        )
+
+    def nearest(self, vector, *, model_name: str, count: int) -> list[tuple[str, float]]:
+        """(text hash, cosine distance) of the ``count`` vectors of this model closest to
+        ``vector``, closest first; exactly, if the index cannot serve them in full.
+
+        The HNSW index hands over at most ``hnsw.ef_search`` candidates before the model-name
+        filter applies, so vectors of another model (kept after a model change) can crowd out
+        this model's: with fewer rows than asked, the query runs again without the index.
+        """
+        query = (
+            self.filter(model_name=model_name)
+            .annotate(distance=CosineDistance("vector", vector))
+            .order_by("distance")
+            .values_list("text_hash", "distance")[:count]
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL hnsw.ef_search = {min(1000, max(40, int(count)))}")
+            nearest = list(query.all())
+        if len(nearest) < count:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_indexscan = off")
+                # .all(): a new query; the first one's rows stay cached on its queryset.
+                nearest = list(query.all())
+        return nearest
+
+
 class TextEmbedding(models.Model):
     """A sentence embedding of one normalized clause text, computed once per (text, model).
 
@@ -391,6 +451,8 @@ class TextEmbedding(models.Model):
     vector = VectorField(dimensions=EMBEDDING_DIMENSIONS)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TextEmbeddingQuerySet.as_manager()
 
     class Meta:
         constraints = [

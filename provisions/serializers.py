@@ -14,7 +14,7 @@ from atlas.serializers import PageField, SparseFieldsMixin, absolute
 from comparisons.models import ClauseType
 from provisions.ingest import remote_policy
 from provisions.models import Document, Platform, Provision, Version
-from provisions.search import excerpt
+from provisions.search import SearchMode, excerpt
 from provisions.sources import SourceError
 
 
@@ -318,7 +318,16 @@ class SearchResultSerializer(ProvisionSerializer):
 
 class SearchParameters(serializers.Serializer):
     q = serializers.CharField(max_length=500, help_text="websearch syntax for full text")
-    mode = serializers.ChoiceField(choices=["fulltext", "semantic"], default="fulltext")
+    mode = serializers.ChoiceField(
+        # "fulltext" is the former spelling of "text": clients written for it keep working.
+        choices=[*SearchMode.values, "fulltext"],
+        default=SearchMode.TEXT,
+        help_text='"text": full text (websearch syntax); "semantic": by meaning. '
+        '"fulltext" is still accepted for "text".',
+    )
+
+    def validate_mode(self, value):
+        return SearchMode.TEXT if value == "fulltext" else SearchMode(value)
 
 
 class ImportSerializer(serializers.Serializer):

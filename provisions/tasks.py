@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from provisions import embeddings
+from provisions import embeddings, ingest
 from provisions.models import Document
 
 TASK_OPTIONS = {
@@ -16,17 +16,11 @@ TASK_OPTIONS = {
     name="provisions.embed_documents", soft_time_limit=3000, time_limit=3600, **TASK_OPTIONS
 )
 def embed_documents(document_ids: list[int]) -> int:
-    """Embed the new wordings of these documents, then re-assign clause types (idempotent).
-
-    Ids of documents that no longer exist are skipped.
-    """
-    from comparisons import tasks as comparison_tasks
-
+    """Embed the new wordings of these documents (idempotent); the first step of the pipeline
+    (``atlas.pipeline``). Ids of documents that no longer exist are skipped."""
     # All documents at once: large, length-sorted chunks keep the encoder's batches full.
     existing = list(Document.objects.filter(pk__in=document_ids).values_list("pk", flat=True))
-    stored = embeddings.embed_pending(document_ids=existing) if existing else 0
-    comparison_tasks.assign_provisions.delay()
-    return stored
+    return embeddings.embed_pending(document_ids=existing) if existing else 0
 
 
 @shared_task(
@@ -46,8 +40,6 @@ def embed_pending() -> int:
 def import_sources(source_names: list[str], remote_only: bool = True) -> dict:
     """Import these sources (idempotent: a second run stores nothing new); queued by the API,
     so by default only public git URLs are read (checked again here: DNS may have changed)."""
-    from provisions import ingest
-
     report = ingest.import_sources(
         source_names, remote=ingest.remote_policy() if remote_only else None
     )

@@ -7,11 +7,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from comparisons import queries as clause_type_queries
 from comparisons.models import ClauseType, Coverage, Severity
 from comparisons.queries import clause_type_coverage
 from provisions import citations
+from provisions import search as provision_search
 from provisions.diff import diff_versions, diff_words
-from provisions.embeddings import ModelUnavailable, WarmingUp
+from provisions.embeddings import ModelUnavailable, WarmingUp, semantic_search
 from provisions.models import (
     Document,
     Platform,
@@ -20,14 +22,8 @@ from provisions.models import (
     Version,
     parse_record_id,
 )
-from provisions.search import (
-    FACETS,
-    excerpt,
-    facet_counts,
-    filter_provisions,
-    search_query,
-    semantic_search,
-)
+from provisions.search import SearchMode, excerpt, filter_provisions, ranked, search_query
+from regulations import queries as regulation_queries
 from regulations.queries import applicable_regulations, suggested_regulations
 
 SEARCH_PAGE_SIZE = 20
@@ -38,6 +34,8 @@ DIFF_PAGE_SIZE = 200
 SEMANTIC_LIMIT = 100
 WARMING_UP_RETRY_AFTER = 30  # seconds: the worker embeds a few thousand wordings a minute
 FACET_SIZE = 12
+# The search page's filters, each from the app that owns it.
+FACETS = {**provision_search.FACETS, **clause_type_queries.FACETS, **regulation_queries.FACETS}
 
 
 def home(request):
@@ -46,7 +44,7 @@ def home(request):
         provisions=Count("pk"), live_provisions=Count("pk", filter=Q(removed_in__isnull=True))
     )
     counts = {
-        "platforms": Platform.objects.filter(documents__versions__isnull=False).distinct().count(),
+        "platforms": Platform.objects.tracked().count(),
         "documents": Document.objects.filter(versions__isnull=False).distinct().count(),
         "versions": Version.objects.count(),
         **provisions,
@@ -64,11 +62,11 @@ def home(request):
 
 
 def platform_list(request):
-    platforms = Platform.objects.annotate(
+    platforms = Platform.objects.tracked().annotate(
         document_count=Count(
             "documents", filter=Q(documents__versions__isnull=False), distinct=True
         ),
-    ).filter(document_count__gt=0)
+    )
     return render(request, "provisions/platform_list.html", {"platforms": platforms})
 
 
@@ -337,11 +335,13 @@ def _revisions_with_diffs(provision):
 
 def search(request):
     q = request.GET.get("q", "").strip()[:300]
-    mode = "semantic" if request.GET.get("mode") == "semantic" else "text"
+    mode = SearchMode.SEMANTIC if request.GET.get("mode") == "semantic" else SearchMode.TEXT
     filters = {name: request.GET.get(name, "") for name in FACETS}
-    candidates = filter_provisions(Provision.objects.all(), filters)
+    candidates = filter_provisions(Provision.objects.all(), FACETS, filters)
+    if filters["regulation"]:
+        candidates = candidates.distinct()  # a clause type can link a regulation twice
     page = facets = unavailable = warming = None
-    if q and mode == "semantic":
+    if q and mode == SearchMode.SEMANTIC:
         try:
             hits = semantic_search(q, provisions=candidates, limit=SEMANTIC_LIMIT)
         except WarmingUp as error:
@@ -355,7 +355,7 @@ def search(request):
         hits = hits.defer("search_vector")
         matches = candidates.filter(search_vector=search_query(q))
     if q and not unavailable:
-        facets, total = facet_counts(matches, size=FACET_SIZE)
+        facets, total = _facets(matches)
         paginator = Paginator(hits, SEARCH_PAGE_SIZE)
         paginator.count = total  # known from the facet query: no separate COUNT(*)
         page = paginator.get_page(request.GET.get("page"))
@@ -371,3 +371,17 @@ def search(request):
     if warming and status == 503:
         response["Retry-After"] = str(WARMING_UP_RETRY_AFTER)
     return response
+
+
+def _facets(matches) -> tuple[dict[str, list], int]:
+    """Each facet's values among the matches, most first, and the number of matches."""
+    counts = clause_type_queries.count_facets(matches)
+    facets = {
+        "platform": counts.platform,
+        "clause_type": counts.clause_type,
+        "severity": counts.severity,
+        "regulation": regulation_queries.count_regulations(counts.type_ids),
+    }
+    return {
+        name: ranked(counter, size=FACET_SIZE) for name, counter in facets.items()
+    }, counts.total

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from comparisons.taxonomy import load_clause_types, read_taxonomy
 from regulations.models import ClauseTypeLink, Kind, Level, Regulation, Status, Topic
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -244,8 +245,6 @@ def check_links(document, regulations: dict[str, dict], clause_types: set[str], 
 
 def read_catalog(directory: Path = DATA, *, clause_types: set[str] | None = None) -> Catalog:
     """The validated catalog in ``directory``; raises CatalogError listing every problem."""
-    from comparisons.clustering import read_taxonomy
-
     if clause_types is None:
         clause_types = {row["slug"] for row in read_taxonomy()}
     directory = Path(directory)
@@ -308,8 +307,6 @@ def _record(changes: Changes, label: str, changed: list[str] | None) -> None:
 @transaction.atomic
 def store_catalog(catalog: Catalog) -> LoadReport:
     """Create, update or remove topics, regulations and curated links to match the catalog."""
-    from comparisons.clustering import load_clause_types
-
     report = LoadReport(Changes(), Changes(), Changes())
     topics = {t.slug: t for t in Topic.objects.all()}
     for slug, definition in catalog.topics.items():

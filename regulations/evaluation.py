@@ -1,6 +1,6 @@
 """Precision and recall of the applicable regulations against labelled provision pairs.
 
-The pairs (``tests/data/regulation_labels.json``) were labelled by reading each clause and the
+The pairs (``regulations/data/regulation_labels.json``) were labelled by reading each clause and the
 catalog's summary of each law: ``expected`` is whether the law addresses the conduct or duty
 the clause governs. A provision is located by the corpus file it was read in and its exact
 text; its predicted regulations are what its page shows as applicable (curated links of its
@@ -13,7 +13,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "regulation_labels.json"
+from comparisons.models import Assignment
+from provisions.models import Capture, Span, Version
+from regulations.models import Regulation
+from regulations.queries import applicable_by_provision
+
+LABELS = Path(__file__).resolve().parent / "data" / "regulation_labels.json"
 
 
 class EvaluationError(Exception):
@@ -26,8 +31,6 @@ def read_pairs(path: Path = LABELS) -> list[dict]:
 
 def locate_provisions(pairs: list[dict]) -> dict[tuple[str, str], int]:
     """(corpus path, exact text) -> provision id, for the pairs whose clause is stored."""
-    from provisions.models import Capture, Span, Version
-
     versions = dict(
         Capture.objects.filter(
             kind="corpus", path__in={pair["path"] for pair in pairs}
@@ -78,10 +81,6 @@ def evaluate_links(pairs: list[dict] | None = None) -> Evaluation:
     Raises EvaluationError when a labelled clause or regulation is not in the database (the
     corpus or the catalog was not loaded): figures over part of the set would mislead.
     """
-    from comparisons.models import Assignment
-    from regulations.models import Regulation
-    from regulations.queries import applicable_by_provision
-
     pairs = pairs if pairs is not None else read_pairs()
     located = locate_provisions(pairs)
     missing = {(p["path"], p["text"]) for p in pairs} - set(located)

@@ -11,6 +11,11 @@ from __future__ import annotations
 import numpy as np
 from django.db import connection, transaction
 
+from provisions import embeddings
+from provisions.models import Provision, TextEmbedding
+from regulations.models import Regulation, SuggestedLink, Topic
+from regulations.queries import applicable_by_provision
+
 # Cosine between a clause and a one-sentence topic definition. Measured with the default model
 # on the labelled clauses: the closest topic reaches 0.5 for 70% of 125 clauses of harm-related
 # types (CSAM, NCII, weapons, ...; median 0.60) and for 7% of 142 boilerplate clauses (governing
@@ -23,8 +28,6 @@ LOCK = 0x5E661E57  # advisory lock: two workers replacing suggestions at once wo
 
 def topic_regulations() -> dict[int, list[tuple[int, bool]]]:
     """Topic id -> [(regulation id, binds now or soon)] from the catalog."""
-    from regulations.models import Regulation
-
     live = set(Regulation.objects.live().values_list("pk", flat=True))
     found: dict[int, list[tuple[int, bool]]] = {}
     for regulation_id, topic_id in Regulation.topics.through.objects.values_list(
@@ -62,18 +65,14 @@ def rank_suggestions(
 
 def suggest_links(*, encoder=None) -> dict[str, int]:
     """Replace every suggested link, for every live provision embedded with this model."""
-    from provisions.embeddings import encode_cached, get_encoder
-    from provisions.models import Provision, TextEmbedding
-    from regulations.models import SuggestedLink, Topic
-    from regulations.queries import applicable_by_provision
-
-    encoder = encoder or get_encoder()
+    encoder = encoder or embeddings.get_encoder()
     topics = list(Topic.objects.values_list("pk", "definition"))
     if not topics:
         return {"provisions": 0, "suggested": 0}
     topic_ids = [pk for pk, _ in topics]
     topic_matrix = np.asarray(
-        encode_cached([definition for _, definition in topics], encoder=encoder), dtype=np.float32
+        embeddings.encode_cached([definition for _, definition in topics], encoder=encoder),
+        dtype=np.float32,
     )
     regulations_of = topic_regulations()
     provisions = list(Provision.objects.live().order_by("pk").values_list("pk", "text_hash"))
@@ -81,11 +80,7 @@ def suggest_links(*, encoder=None) -> dict[str, int]:
     seen = 0
     for start in range(0, len(provisions), CHUNK):
         chunk = provisions[start : start + CHUNK]
-        vectors = dict(
-            TextEmbedding.objects.filter(
-                model_name=encoder.name, text_hash__in={h for _, h in chunk}
-            ).values_list("text_hash", "vector")
-        )
+        vectors = TextEmbedding.objects.vectors((h for _, h in chunk), model_name=encoder.name)
         chunk = [(pk, h) for pk, h in chunk if h in vectors]
         if not chunk:
             continue

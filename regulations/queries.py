@@ -7,11 +7,12 @@ separate list ("possibly related") and are never mixed in or counted.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from comparisons.models import Assignment
+from comparisons.models import Assignment, ClauseType
 from provisions.models import Platform, Provision
 from regulations.models import (
     ClauseTypeLink,
@@ -111,9 +112,17 @@ def clause_types_engaging(regulation: Regulation):
     )
 
 
+def engaging_clause_types(regulation_slug: str | None):
+    """The clause types with a curated link to this regulation (a ``ClauseType`` queryset, empty
+    for an unknown slug), or None without a slug: the compare table's regulation filter."""
+    if not regulation_slug:
+        return None
+    return ClauseType.objects.filter(regulation_links__regulation__slug=regulation_slug)
+
+
 def tracked_platforms() -> list[Platform]:
     """Platforms with at least one stored version: the denominator of every coverage count."""
-    return list(Platform.objects.filter(documents__versions__isnull=False).distinct())
+    return list(Platform.objects.tracked())
 
 
 @dataclass
@@ -206,3 +215,21 @@ def regulation_coverage_counts(regulation: Regulation) -> CoverageCounts:
         silent=[p for p in tracked if p.pk not in counts],
         tracked=len(tracked),
     )
+
+
+# The search filter by regulation: parameter -> lookup on Provision (it fans out over the
+# links: the caller adds .distinct() when it is chosen).
+FACETS = {"regulation": "assignment__clause_type__regulation_links__regulation__slug"}
+
+
+def count_regulations(type_ids: Counter) -> Counter:
+    """Search matches per regulation, as (slug, short name) pairs, from their clause types'
+    counts (``comparisons.queries.count_facets``): a match counts once for each regulation
+    its clause type links."""
+    counts = Counter()
+    links = ClauseTypeLink.objects.filter(clause_type_id__in=type_ids).values_list(
+        "clause_type_id", "regulation__slug", "regulation__short_name"
+    )
+    for type_id, slug, name in set(links):
+        counts[(slug, name)] += type_ids[type_id]
+    return counts

@@ -58,8 +58,14 @@ class FakeEncoder:
 
 
 @pytest.fixture
-def fake_encoder():
-    return FakeEncoder()
+def fake_encoder(monkeypatch):
+    """The fake encoder, also swapped in for the sentence model: every caller (search, classify,
+    assignment, suggested links) loads the model through ``provisions.embeddings.get_encoder``."""
+    from provisions import embeddings
+
+    encoder = FakeEncoder()
+    monkeypatch.setattr(embeddings, "get_encoder", lambda: encoder)
+    return encoder
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
-from comparisons import classify
 from comparisons.clustering import assign_provisions
 from provisions.embeddings import embed_pending
 from provisions.ingest import import_sources
@@ -61,8 +60,8 @@ def _api_settings(settings, fake_encoder, monkeypatch):
     # The throttle is tested on its own; everywhere else it must not get in the way.
     settings.API_THROTTLE_ANON = settings.API_THROTTLE_USER = "100000/min"
     cache.clear()
-    # Classification and semantic search embed with the deterministic fake encoder.
-    monkeypatch.setattr(classify, "get_encoder", lambda: fake_encoder)
+    # Classification and semantic search embed with the deterministic fake encoder (requested
+    # above: the fixture swaps it in for the sentence model).
     yield
     cache.clear()
 

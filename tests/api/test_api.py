@@ -8,6 +8,7 @@ from django.core.cache import cache
 from comparisons.compare import compare_table
 from comparisons.models import Assignment, ClauseType, Coverage
 from provisions import tasks
+from provisions.embeddings import get_encoder as load_model  # before any fixture swaps it
 from provisions.models import Provision, Version, sha256_text
 from regulations.models import ClauseTypeLink
 from regulations.queries import applicable_regulations, regulation_coverage
@@ -184,6 +185,13 @@ def test_search_full_text_and_semantic(client, world):
     assert similarities == sorted(similarities, reverse=True) and 0 < similarities[0] <= 1
     only_beta = get(client, "/api/v1/search/", q="California", platform="beta")
     assert {p["platform"] for p in only_beta["results"]} == {"beta"}
+
+
+def test_search_mode_is_text_as_on_pages_and_fulltext_still_works(client, world):
+    text = get(client, "/api/v1/search/", q="child abuse", mode="text")
+    former = get(client, "/api/v1/search/", q="child abuse", mode="fulltext")
+    default = get(client, "/api/v1/search/", q="child abuse")
+    assert text == former == default and text["count"] >= 1
 
 
 def test_changes_are_substantive_unless_asked(client, world):
@@ -513,11 +521,10 @@ def test_search_snippets_are_verbatim_around_tag_like_text(client, world, tmp_pa
 def test_without_a_loadable_model_semantic_search_and_classify_are_503(
     client, world, settings, tmp_path, monkeypatch
 ):
-    from comparisons import classify
     from provisions import embeddings
 
     # The real loader (the fixture swapped in the fake encoder), pointed at no model.
-    monkeypatch.setattr(classify, "get_encoder", embeddings.get_encoder)
+    monkeypatch.setattr(embeddings, "get_encoder", load_model)
     settings.EMBEDDING_MODEL = str(tmp_path / "no-such-model")
     response = client.get("/api/v1/search/", {"q": "child abuse", "mode": "semantic"})
     assert response.status_code == 503

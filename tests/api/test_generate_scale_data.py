@@ -1,6 +1,6 @@
 import pytest
-from django.core.management import CommandError, call_command
 
+from bench.scale_data import ScaleDataError, write_scale_data
 from comparisons.models import Assignment, Coverage, SimilarProvision
 from provisions.models import Document, Platform, Provision, Span, Version
 
@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_scale_data_is_marked_synthetic_and_consistent():
-    call_command("generate_scale_data", platforms=4, provisions=200, verbosity=0)
+    write_scale_data(platforms=4, provisions=200)
     platforms = Platform.objects.filter(slug__startswith="synthetic-")
     assert platforms.count() == 4
     assert all(p.name.startswith("Synthetic ") for p in platforms)
@@ -34,13 +34,13 @@ def test_scale_data_is_marked_synthetic_and_consistent():
 
 
 def test_scale_data_refuses_to_run_twice():
-    call_command("generate_scale_data", platforms=2, provisions=8, verbosity=0)
-    with pytest.raises(CommandError, match="already exist"):
-        call_command("generate_scale_data", platforms=2, provisions=8, verbosity=0)
+    write_scale_data(platforms=2, provisions=8)
+    with pytest.raises(ScaleDataError, match="already exist"):
+        write_scale_data(platforms=2, provisions=8)
 
 
 def test_scale_data_at_sizes_where_neighbour_offsets_wrap():
     # 26 provisions per clause type: two of the neighbour offsets land on the same provision.
-    call_command("generate_scale_data", platforms=13, provisions=26 * 69, verbosity=0)
+    write_scale_data(platforms=13, provisions=26 * 69)
     pairs = SimilarProvision.objects.values_list("provision_id", "other_id")
     assert len(pairs) == len(set(pairs)) > 0

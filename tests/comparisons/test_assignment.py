@@ -238,7 +238,6 @@ def test_the_web_process_never_trains_the_classifier_and_says_it_is_warming_up(
 ):
     from comparisons import classify, clustering
 
-    monkeypatch.setattr(classify, "get_encoder", lambda: fake_encoder)
     monkeypatch.setattr(classify, "_classifiers", {})
 
     def post():

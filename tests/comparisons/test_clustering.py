@@ -2,14 +2,8 @@ import json
 
 import pytest
 
-from comparisons.clustering import (
-    LABELS,
-    confidence_band,
-    evaluate,
-    pairwise_scores,
-    read_labels,
-    read_taxonomy,
-)
+from comparisons.clustering import confidence_band, evaluate, pairwise_scores
+from comparisons.taxonomy import LABELS, read_labels, read_taxonomy
 
 
 def test_pairwise_scores_count_only_cross_platform_pairs():

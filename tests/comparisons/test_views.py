@@ -15,6 +15,7 @@ from comparisons.compare import compare_table
 from comparisons.models import Assignment, ClauseType, Coverage
 from provisions.ingest import import_sources
 from provisions.models import Document, Provision
+from regulations.queries import engaging_clause_types
 
 ALPHA_V1 = (
     "# Rules\n\n## Safety\n\n- Do not generate child sexual abuse material.\n"
@@ -325,7 +326,8 @@ def test_regulation_filter_and_search_facets_count_what_the_database_holds(clien
 
     regulation = make_regulation("child-safety-act")
     link(world["csam"], regulation, rationale="It regulates CSAM.")
-    table = compare_table(platforms=["alpha", "beta", "gamma"], regulation="child-safety-act")
+    engaging = engaging_clause_types("child-safety-act")
+    table = compare_table(platforms=["alpha", "beta", "gamma"], clause_types=engaging)
     assert [row.clause_type.slug for row in table.rows] == ["csam"]
     html = client.get("/compare/?platforms=alpha,beta&regulation=child-safety-act").content
     assert b'data-clause-type="csam"' in html and b'data-clause-type="governing-law"' not in html

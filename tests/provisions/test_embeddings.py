@@ -184,12 +184,9 @@ def test_inside_a_transaction_chunks_are_stored_in_it(good_document, fake_encode
 
 @pytest.mark.django_db
 def test_semantic_search_says_it_is_warming_up_until_the_wordings_are_embedded(
-    client, good_document, fake_encoder, settings, monkeypatch
+    client, good_document, fake_encoder, settings
 ):
-    from provisions import embeddings
-
     settings.EMBEDDING_MODEL = fake_encoder.name
-    monkeypatch.setattr(embeddings, "get_encoder", lambda: fake_encoder)
     query = {"q": "write malicious software", "mode": "semantic"}
     response = client.get("/search/", query)
     assert response.status_code == 503 and response["Retry-After"] == "30"

@@ -193,7 +193,7 @@ def test_search_count_matches_the_database(client, imported):
 
 
 def test_semantic_search_uses_stored_embeddings(client, imported, fake_encoder, settings):
-    from provisions.search import embed_query, semantic_search
+    from provisions.embeddings import embed_query, semantic_search
     from tests.comparisons.test_assignment import embed_platforms
 
     embed_platforms(fake_encoder, ["acme"])
@@ -331,24 +331,16 @@ def test_pages_run_the_same_bounded_number_of_queries_at_10_and_200_provisions(
 def test_too_few_nearest_vectors_from_the_index_are_asked_again_without_it():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-    from pgvector.django import CosineDistance
 
     from provisions.embeddings import store_embeddings
     from provisions.models import TextEmbedding
-    from provisions.search import _nearest
 
     query = [1.0] + [0.0] * 383
     # Vectors of another model at the query crowd this model's out of the HNSW candidates.
     store_embeddings("other-model", [f"o{i}" for i in range(300)], [query] * 300)
     store_embeddings("this-model", [f"t{i}" for i in range(5)], [[0.6, 0.8] + [0.0] * 382] * 5)
-    nearest = (
-        TextEmbedding.objects.filter(model_name="this-model")
-        .annotate(distance=CosineDistance("vector", query))
-        .order_by("distance")
-        .values_list("text_hash", "distance")[:20]
-    )
     with CaptureQueriesContext(connection) as captured:
-        found = _nearest(nearest, 20)
+        found = TextEmbedding.objects.nearest(query, model_name="this-model", count=20)
     assert sorted(h for h, _ in found) == [f"t{i}" for i in range(5)]
     # Fewer than asked from the first pass: a second, exact pass really ran.
     assert sum("provisions_textembedding" in q["sql"] for q in captured.captured_queries) == 2

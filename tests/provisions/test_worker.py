@@ -15,8 +15,8 @@ from django.db import connection
 
 from atlas import embedded_broker as embedded
 from atlas.embedded_db import connection_url
-from comparisons.clustering import read_taxonomy
 from comparisons.models import Assignment, TrainedClassifier
+from comparisons.taxonomy import read_taxonomy
 from provisions.embeddings import get_encoder
 from provisions.ingest import import_sources
 from provisions.models import Provision, Revision, TextEmbedding

@@ -47,10 +47,8 @@ def test_suggestions_come_from_topics_and_are_never_applicable(catalog, world, f
 
 
 @pytest.mark.django_db
-def test_the_task_replaces_suggestions_and_is_idempotent(catalog, world, fake_encoder, monkeypatch):
-    import provisions.embeddings
+def test_the_task_replaces_suggestions_and_is_idempotent(catalog, world, fake_encoder):
 
-    monkeypatch.setattr(provisions.embeddings, "get_encoder", lambda: fake_encoder)
     embed(world["provisions"].values(), fake_encoder)
     stale = SuggestedLink.objects.create(
         provision=world["provisions"][DEEPFAKE_TEXT],
@@ -77,21 +75,22 @@ def test_no_topics_no_suggestions(fake_encoder):
 
 
 @pytest.mark.django_db
-def test_assignment_in_the_worker_is_followed_by_suggestions(
-    catalog, world, fake_encoder, monkeypatch
+def test_assignment_is_followed_by_suggestions_in_the_pipeline_not_by_the_task(
+    catalog, world, fake_encoder
 ):
-    """The chain comparisons.assign_provisions → regulations.suggest_links, run eagerly."""
-    import provisions.embeddings
+    """Each task runs one step; the chain in atlas.pipeline runs assign → suggest links."""
+    from atlas import pipeline
     from atlas.celery import app
     from comparisons import tasks as comparison_tasks
+    from comparisons.models import Assignment
 
-    monkeypatch.setattr(provisions.embeddings, "get_encoder", lambda: fake_encoder)
     embed(world["provisions"].values(), fake_encoder)
-    assert not SuggestedLink.objects.exists()
-    app.conf.task_always_eager = True
+    app.conf.task_always_eager = True  # anything the task enqueued would run right here
     try:
         comparison_tasks.assign_provisions()
     finally:
         app.conf.task_always_eager = False
+    assert Assignment.objects.exists() and not SuggestedLink.objects.exists()
+    pipeline.after_curation().apply()
     deepfake = world["provisions"][DEEPFAKE_TEXT]
     assert SuggestedLink.objects.filter(provision=deepfake).exists()

@@ -6,8 +6,9 @@ from provisions.embeddings import get_encoder
 
 class Command(BaseCommand):
     help = (
-        "Evaluate clause-type assignment on the labelled set (tests/data/clause_labels.json), "
-        "leave-one-platform-out: pairwise precision/recall/F1 over cross-platform pairs, "
+        "Evaluate clause-type assignment on the labelled set "
+        "(comparisons/data/clause_labels.json), leave-one-platform-out: pairwise "
+        "precision/recall/F1 over cross-platform pairs, "
         "adjusted Rand index, and per-type precision and recall."
     )
 

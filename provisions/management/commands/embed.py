@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from provisions import embeddings
+from provisions import embeddings, tasks
 
 
 class Command(BaseCommand):
@@ -13,8 +13,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, queue, **options):
         if queue:
-            from provisions import tasks
-
             tasks.embed_pending.delay()
             self.stdout.write("Queued embedding for the worker.")
             return

@@ -3,6 +3,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from provisions.ingest import import_sources
 
@@ -34,8 +35,6 @@ class Command(BaseCommand):
 
     def progress(self, captures):
         if sys.stderr.isatty():
-            from tqdm import tqdm
-
             return tqdm(captures, desc="Storing", unit="capture", file=sys.stderr)
         return self._logged(captures)
 

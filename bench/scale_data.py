@@ -6,6 +6,10 @@ captures with licence "synthetic", assignments with model "synthetic". Each plat
 documents of two versions; clause texts are the taxonomy's own example phrasings numbered
 apart, so joins (spans, revisions, clause types, similar provisions, coverage) look like an
 imported corpus. Rows are written with COPY in a single transaction.
+
+Used in-process by the benchmarks (``bench/api.py``, ``bench/pages.py``), after
+``django.setup()``: ``write_scale_data(platforms=..., provisions=...)``. It sits here, not in an
+app, because it writes every app's rows (provisions, clause types, matches, coverage).
 """
 
 from __future__ import annotations
@@ -14,12 +18,12 @@ import datetime as dt
 import hashlib
 import time
 
-from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from comparisons.clustering import confidence_band, load_clause_types, store_coverage
+from comparisons.clustering import confidence_band, store_coverage
 from comparisons.models import Assignment, SimilarProvision
+from comparisons.taxonomy import load_clause_types
 from provisions.bulk import analyze_tables, copy_rows, reserve_ids, update_rows
 from provisions.ingest import COLUMNS as INGEST_COLUMNS
 from provisions.models import (
@@ -40,26 +44,22 @@ SECOND_CAPTURE = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 SIMILAR_OFFSETS = (11, 23, 37)  # neighbours within a type's list, usually other platforms
 
 
-class Command(BaseCommand):
-    help = (
-        "Write a clearly marked synthetic dataset (platforms 'Synthetic ...', slugs "
-        "'synthetic-...') into the current database, for benchmarks only."
-    )
+class ScaleDataError(ValueError):
+    """The sizes asked for cannot be written, or synthetic data is there already."""
 
-    def add_arguments(self, parser):
-        parser.add_argument("--platforms", type=int, default=300)
-        parser.add_argument("--provisions", type=int, default=100_000)
 
-    def handle(self, *args, platforms, provisions, **options):
-        if platforms < 2 or provisions < platforms * len(DOCUMENTS) * 2:
-            raise CommandError("Need at least 2 platforms and 4 provisions per platform.")
-        if Platform.objects.filter(slug__startswith="synthetic-").exists():
-            raise CommandError("Synthetic platforms already exist in this database.")
-        started = time.perf_counter()
-        with transaction.atomic():
-            counts = generate_scale_data(platforms=platforms, provisions=provisions)
-        counts["seconds"] = round(time.perf_counter() - started, 1)
-        self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
+def write_scale_data(*, platforms: int = 300, provisions: int = 100_000) -> dict[str, int]:
+    """Check the sizes, write the synthetic dataset in one transaction, return row counts and
+    the seconds it took."""
+    if platforms < 2 or provisions < platforms * len(DOCUMENTS) * 2:
+        raise ScaleDataError("Need at least 2 platforms and 4 provisions per platform.")
+    if Platform.objects.filter(slug__startswith="synthetic-").exists():
+        raise ScaleDataError("Synthetic platforms already exist in this database.")
+    started = time.perf_counter()
+    with transaction.atomic():
+        counts = generate_scale_data(platforms=platforms, provisions=provisions)
+    counts["seconds"] = round(time.perf_counter() - started, 1)
+    return counts
 
 
 def clause_texts(taxonomy_types) -> list[tuple[object, str]]:
