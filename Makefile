@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 DEFAULT_SOURCES := https://github.com/OpenTermsArchive/genai-contrib-versions.git
 
-.PHONY: run test install browser db-up db-down broker-up broker-down lint migrations-check bench
+.PHONY: run test quick install browser db-up db-down broker-up broker-down lint migrations-check bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,7 +55,9 @@ run: install db-up broker-up
 	{ $(PY) manage.py import_sources $${ATLAS_SOURCES:-$(DEFAULT_SOURCES)} || \
 	  echo "Some sources could not be imported (see above); serving what is stored."; } && \
 	{ $(VENV)/bin/celery -A atlas worker --concurrency=1 --loglevel=INFO & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/celery -A atlas beat --loglevel=INFO \
+	    --schedule "$(ATLAS_DATA_DIR)/celerybeat-schedule" & beat=$$!; \
+	  trap 'kill $$worker $$beat 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/gunicorn atlas.wsgi --bind "$(ATLAS_BIND)" --workers 2 --access-logfile - \
 	    --control-socket "$(ATLAS_DATA_DIR)/gunicorn.ctl"; }
 
@@ -73,6 +75,15 @@ test: install browser db-up broker-up
 	  SECURE_HSTS_INCLUDE_SUBDOMAINS=true SECURE_HSTS_PRELOAD=true \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The inner loop: lint, then the tests that need no real corpus, worker process or browser
+# and run in a few seconds each (markers in pyproject.toml). `make test` still runs them all.
+quick: export SECRET_KEY ?= insecure-test-only-key
+quick: export STATIC_MANIFEST ?= false
+quick: install db-up
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -m "not slow and not realdata and not e2e and not worker" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

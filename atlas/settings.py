@@ -5,10 +5,12 @@ Every variable is documented once, in README.md ("Configuration").
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -297,3 +299,38 @@ TRACKING_DECLARATIONS_DIR = Path(
     os.environ.get("TRACKING_DECLARATIONS_DIR")
     or BASE_DIR.parent / "shared" / "ota" / "declarations"
 )
+TRACKING_TIMEOUT = env_int("TRACKING_TIMEOUT", 30)  # seconds per connect/read
+TRACKING_DEADLINE = env_int("TRACKING_DEADLINE", 120)  # seconds for a whole response
+TRACKING_MAX_BYTES = env_int("TRACKING_MAX_BYTES", 10 * 1024 * 1024)
+TRACKING_MAX_REDIRECTS = env_int("TRACKING_MAX_REDIRECTS", 5)
+TRACKING_RETRIES = env_int("TRACKING_RETRIES", 2)
+TRACKING_BACKOFF = env_int("TRACKING_BACKOFF", 5)  # seconds, doubled at each retry
+TRACKING_HOST_INTERVAL = env_int("TRACKING_HOST_INTERVAL", 5)  # seconds between hits on a host
+# Non-public addresses (IPs or CIDR ranges) that may still be fetched; none by default.
+TRACKING_ALLOWED_ADDRESSES = env_list("TRACKING_ALLOWED_ADDRESSES", [])
+for _network in TRACKING_ALLOWED_ADDRESSES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRACKING_ALLOWED_ADDRESSES: {_network!r} is not an address or range"
+        ) from None
+# A text under this share of the last version's length is taken for a broken page.
+TRACKING_MIN_PERCENT = env_int("TRACKING_MIN_PERCENT", 20)
+TRACKING_MIN_CHARS = env_int("TRACKING_MIN_CHARS", 100)
+ATLAS_SNAPSHOTS_DIR = ATLAS_DATA_DIR / "snapshots"
+# Declarations with executeClientScripts are rendered by Debian's chromium through Playwright.
+TRACKING_EXECUTE_SCRIPTS = env_bool("TRACKING_EXECUTE_SCRIPTS", True)
+TRACKING_CHROMIUM = os.environ.get("CHROMIUM_PATH", "")
+# Celery beat runs the tracker this many times a day (at even intervals from midnight UTC).
+TRACKING_RUNS_PER_DAY = env_int("TRACKING_RUNS_PER_DAY", 2)
+if not 1 <= TRACKING_RUNS_PER_DAY <= 24:
+    raise ImproperlyConfigured("TRACKING_RUNS_PER_DAY must be between 1 and 24")
+# Merged into any schedule defined above (the worker settings may grow their own entries).
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "track-declared-documents": {
+        "task": "tracking.track_all",
+        "schedule": crontab(minute=7, hour=f"*/{24 // TRACKING_RUNS_PER_DAY}"),
+    },
+}

@@ -17,6 +17,7 @@ from provisions.api import (
     VersionViewSet,
 )
 from regulations.api import RegulationViewSet
+from tracking.api import TrackingViewSet
 
 # The REST API (README.md, "API"): one router, under /api/v1/.
 router = DefaultRouter()
@@ -31,6 +32,7 @@ router.register("search", SearchViewSet, basename="search")
 router.register("changes", ChangeViewSet, basename="change")
 router.register("classify", ClassifyViewSet, basename="classify")
 router.register("imports", ImportViewSet, basename="import")
+router.register("tracking", TrackingViewSet, basename="tracking")
 
 urlpatterns = [
     path("", include("provisions.urls")),

@@ -19,7 +19,7 @@ from django.utils import timezone
 from provisions.models import Document, Provision, Span, Version, sha256_text
 
 FORMATS = ("json", "csl-json", "bibtex", "ris", "text")
-ORIGINS = {"ota": "Open Terms Archive", "corpus": "Corpus file"}
+ORIGINS = {"ota": "Open Terms Archive", "corpus": "Corpus file", "live": "Live fetch"}
 
 
 @dataclass(frozen=True)

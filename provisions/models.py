@@ -172,6 +172,7 @@ class ChangeKind(models.TextChoices):
 class Origin(models.TextChoices):
     OTA = "ota", "Open Terms Archive"
     CORPUS = "corpus", "Corpus file"
+    LIVE = "live", "Live fetch"
 
 
 class VersionQuerySet(models.QuerySet):
@@ -226,6 +227,7 @@ class CaptureKind(models.TextChoices):
     TECHNICAL = "technical", "Technical or declaration upgrade"
     MAINTENANCE = "maintenance", "Archive maintenance"
     CORPUS = "corpus", "Corpus file"
+    LIVE_FETCH = "live_fetch", "Live fetch"
 
 
 class Capture(models.Model):

@@ -3,7 +3,13 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
+from atlas import embedded_broker as embedded
+from comparisons import clustering
+from tests.factories import FakeEncoder, use_broker
+
+REDIS_URL = os.environ.get("ATLAS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = ROOT.parent / "shared"
 
@@ -14,6 +20,20 @@ def shared_path(variable: str, default: Path) -> Path:
     if not path.exists():
         pytest.fail(f"{variable} points to {path}, which does not exist: real-data tests need it")
     return path
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Tests on the imported real corpus run last, after every other test (pytest-django has
+    ordered those already), and are marked ``realdata``: the corpus stays in an open
+    transaction from the first of them to the end of the session (see ``real_data``), so no
+    other test ever sees it. The browser tests are marked ``e2e``."""
+    for item in items:
+        if "real_data" in item.fixturenames:
+            item.add_marker(pytest.mark.realdata)
+        if "/tests/e2e/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: "real_data" in item.fixturenames)
 
 
 @pytest.fixture(scope="session")
@@ -29,32 +49,8 @@ def ota_bundle() -> Path:
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings, tmp_path_factory):
     settings.ATLAS_SOURCES_CACHE = tmp_path_factory.getbasetemp() / "sources-cache"
-    # Unit tests call the embedding functions directly, with the fake encoder below.
+    # Unit tests call the embedding functions directly, with the fake encoder.
     settings.ATLAS_EMBED_AFTER_IMPORT = False
-
-
-class FakeEncoder:
-    """Deterministic stand-in for the sentence model: a hashed bag of words, L2-normalized."""
-
-    name = "fake-bag-of-words"
-
-    def __init__(self):
-        self.calls: list[list[str]] = []
-
-    def encode(self, texts):
-        import hashlib
-        import math
-
-        self.calls.append(list(texts))
-        vectors = []
-        for text in texts:
-            vector = [0.0] * 384
-            for word in text.lower().split():
-                digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
-                vector[int.from_bytes(digest, "big") % 384] += 1.0
-            norm = math.sqrt(sum(v * v for v in vector)) or 1.0
-            vectors.append([v / norm for v in vector])
-        return vectors
 
 
 @pytest.fixture
@@ -68,13 +64,71 @@ def fake_encoder(monkeypatch):
     return encoder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fake_classifier_fitted_once():
+    """The classifier fitted on the fake encoder's vectors, once per session: fitting takes
+    tens of seconds here and gives the same classifier for the same training data (a
+    deterministic encoder, a deterministic solver), and most tests that assign clause types
+    would otherwise fit it again. The real model's classifier is always fitted."""
+    fit, fitted = clustering.fit_classifier, {}
+
+    def fit_once(encoder, taxonomy, labels):
+        if not isinstance(encoder, FakeEncoder):
+            return fit(encoder, taxonomy, labels)
+        digest = clustering.training_digest(taxonomy, labels)
+        if digest not in fitted:
+            fitted[digest] = fit(encoder, taxonomy, labels)
+        return fitted[digest]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clustering, "fit_classifier", fit_once)
+        yield
+
+
 @pytest.fixture(scope="session")
 def real_data(django_db_setup, django_db_blocker, corpus_dir, ota_bundle, tmp_path_factory):
-    """The whole corpus and OTA bundle, imported once for the session (committed)."""
+    """The whole corpus and OTA bundle, imported once, in a transaction rolled back at the end
+    of the session. Each test runs in a savepoint inside it (pytest-django's ``db``); the
+    tests using it run last (``pytest_collection_modifyitems``), so none of them can be a
+    transactional test, and no other test sees the corpus."""
     from django.conf import settings
 
     settings.ATLAS_SOURCES_CACHE = tmp_path_factory.getbasetemp() / "sources-cache"
     settings.ATLAS_EMBED_AFTER_IMPORT = False
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), transaction.atomic():
         call_command("import_sources", str(corpus_dir), str(ota_bundle), verbosity=0)
-    return {"corpus": corpus_dir, "bundle": ota_bundle}
+        yield {"corpus": corpus_dir, "bundle": ota_bundle}
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def redis_broker(settings):
+    """A Redis server of one's own, named by CELERY_BROKER_URL."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.fail(f"Redis is needed at {REDIS_URL} (start it: see README, Tests)")
+    client.flushdb()
+    default = settings.CELERY_BROKER_URL
+    settings.CELERY_BROKER_URL = REDIS_URL
+    use_broker(REDIS_URL)
+    yield {"CELERY_BROKER_URL": REDIS_URL}
+    client.flushdb()
+    use_broker(default)
+
+
+@pytest.fixture
+def default_broker(settings, tmp_path_factory):
+    """The default broker, in a data folder of its own: a worker started with that
+    ATLAS_DATA_DIR and no CELERY_BROKER_URL finds it as `make run`'s worker does."""
+    data_dir = tmp_path_factory.mktemp("atlas")
+    url = embedded.broker_url(data_dir)
+    default = settings.CELERY_BROKER_URL
+    settings.CELERY_BROKER_URL = url
+    use_broker(url)
+    yield {"ATLAS_DATA_DIR": str(data_dir)}
+    use_broker(default)
+    embedded.stop(data_dir)

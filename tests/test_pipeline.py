@@ -5,7 +5,7 @@ import pytest
 from atlas import pipeline
 from provisions.ingest import import_sources
 from provisions.models import Document
-from tests.provisions.test_sources import GOOD, write_corpus
+from tests.factories import GOOD, write_acme
 
 
 @pytest.mark.django_db
@@ -13,7 +13,7 @@ def test_an_import_starts_embed_assign_link_once_it_commits(
     tmp_path, settings, django_capture_on_commit_callbacks
 ):
     settings.ATLAS_EMBED_AFTER_IMPORT = True
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
+    corpus = write_acme(tmp_path, GOOD)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         import_sources([str(corpus)])
     [start] = callbacks
@@ -30,7 +30,7 @@ def test_an_import_starts_embed_assign_link_once_it_commits(
 def test_an_unchanged_reimport_starts_nothing(
     tmp_path, settings, django_capture_on_commit_callbacks
 ):
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
+    corpus = write_acme(tmp_path, GOOD)
     import_sources([str(corpus)])
     settings.ATLAS_EMBED_AFTER_IMPORT = True
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
-from tests.provisions.test_worker import redis_broker, start_worker, wait_for  # noqa: F401
+from tests.factories import start_worker, use_broker, wait_for
 
 PAGES = ["/", "/platforms/", "/search/?q=malware", "/clause-types/", "/regulations/"]
 API = ["/api/v1/platforms/", "/api/v1/provisions/", "/api/v1/search/?q=malware"]
@@ -72,7 +72,7 @@ def test_a_signed_in_page_is_also_503_when_the_database_goes_down(transactional_
             assert response["Retry-After"] == "30"
 
 
-def test_health_reports_each_part_and_503_without_a_worker(db, redis_broker):  # noqa: F811
+def test_health_reports_each_part_and_503_without_a_worker(db, redis_broker):
     response = Client().get("/health/")
     assert response.status_code == 503 and response["Retry-After"] == "30"
     body = response.json()
@@ -81,9 +81,8 @@ def test_health_reports_each_part_and_503_without_a_worker(db, redis_broker):  #
     assert body["worker"].startswith("down: no worker answered")
 
 
+@pytest.mark.slow  # waits for both connection attempts to fail
 def test_health_reports_the_database_and_broker_down(database_down, settings):
-    from tests.provisions.test_worker import use_broker
-
     default = settings.CELERY_BROKER_URL
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
     use_broker(settings.CELERY_BROKER_URL)
@@ -97,8 +96,9 @@ def test_health_reports_the_database_and_broker_down(database_down, settings):
     assert body["broker"].startswith("down:") and body["worker"].startswith("down:")
 
 
+@pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_health_is_200_when_database_broker_and_a_worker_are_up(tmp_path, redis_broker):  # noqa: F811
+def test_health_is_200_when_database_broker_and_a_worker_are_up(tmp_path, redis_broker):
     worker = start_worker(redis_broker, tmp_path / "worker.log")
     try:
         client = Client()

@@ -13,7 +13,7 @@ from provisions.ingest import import_sources
 from provisions.models import Document, Platform, Provision, Version
 from regulations.catalog import load_catalog
 from regulations.models import Regulation
-from tests.provisions.test_sources import GOOD, write_corpus
+from tests.factories import GOOD, write_acme
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def catalog():
 
 @pytest.fixture
 def document(tmp_path):
-    import_sources([str(write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()}))])
+    import_sources([str(write_acme(tmp_path, GOOD))])
     return Document.objects.get(platform__slug="acme", slug="aup")
 
 

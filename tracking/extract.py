@@ -10,6 +10,7 @@ its pages' Markdown with ``- - -`` between them. ``ExtractError`` says why nothi
 from __future__ import annotations
 
 import copy
+import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,6 +18,10 @@ from urllib.parse import parse_qsl, quote_plus
 
 import ada_url
 from bs4 import BeautifulSoup, Tag
+from pdfminer.high_level import extract_pages
+from pdfminer.layout import LAParams, LTTextContainer
+from pdfminer.pdfexceptions import PDFException
+from pdfminer.psexceptions import PSException
 from soupsieve import SelectorSyntaxError
 
 from tracking.markdown import to_markdown
@@ -55,7 +60,12 @@ TRACKING_QUERY_PARAMS = frozenset(
 
 
 class ExtractError(Exception):
-    """The declaration does not find the policy in the page (the message says which rule)."""
+    """No policy text in the page: the message says which rule found nothing, or why the
+    document cannot be read; ``failure`` is a tracking.models.Failure value."""
+
+    def __init__(self, message: str, failure: str = "selector"):
+        super().__init__(message)
+        self.failure = failure
 
 
 @dataclass(frozen=True)
@@ -312,12 +322,38 @@ def _describe(selectors: list) -> str:
     return ", ".join(s if isinstance(s, str) else str(s) for s in selectors) or "(whole page)"
 
 
+def extract_pdf(content: bytes, *, url: str) -> str:
+    """The text of a PDF, one paragraph per text box (OTA's pdf.js converter lays it out
+    differently: the words match, the line breaks do not)."""
+    boxes = []
+    try:
+        for page in extract_pages(io.BytesIO(content), laparams=LAParams()):
+            for element in page:
+                if isinstance(element, LTTextContainer):
+                    lines = [line.get_text().rstrip() for line in element]
+                    if text := "".join(lines).strip():
+                        boxes.append(text)
+    except (PDFException, PSException, ValueError) as error:
+        raise ExtractError(f"{url}: not a readable PDF ({error})", "unsupported") from None
+    text = re.sub(r" {2,}", " ", "\n\n".join(boxes))
+    text = text.replace("\ufb01", "fi").replace("\ufb02", "fl")  # typographic ligatures
+    if not text:
+        raise ExtractError(f"{url}: the PDF has no text (scanned images?)", "unsupported")
+    return text
+
+
+def is_pdf(page: Page) -> bool:
+    media_type = page.content_type.split(";")[0].strip().lower()
+    return media_type == "application/pdf" or page.content.startswith(b"%PDF-")
+
+
 def extract_document(pages: list[tuple[dict, Page]]) -> str:
     """Markdown of a document from its pages, each with the rules in force for it."""
     parts = []
     for rules, page in pages:
-        if page.content_type.split(";")[0].strip().lower() == "application/pdf":
-            raise ExtractError("PDF documents are not converted yet")
+        if is_pdf(page):
+            parts.append(extract_pdf(page.content, url=page.url))
+            continue
         parts.append(
             extract_html(
                 decode_html(page.content, page.content_type),

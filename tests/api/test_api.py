@@ -12,6 +12,7 @@ from provisions.embeddings import get_encoder as load_model  # before any fixtur
 from provisions.models import Provision, Version, sha256_text
 from regulations.models import ClauseTypeLink
 from regulations.queries import applicable_regulations, regulation_coverage
+from tests.factories import write_platforms
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +91,7 @@ def test_provision_detail_has_type_severity_regulations_and_history(client, worl
     assert expected, "the CSAM clause type engages curated regulations"
     assert [r["slug"] for r in data["regulations"]] == [link.regulation.slug for link in expected]
     assert all(r["rationale"] for r in data["regulations"])
+    assert data["similar"], "the world gives the CSAM clause matches on another platform"
     for match in data["similar"]:
         assert match["platform"] != "alpha"
 
@@ -114,7 +116,7 @@ def test_provision_filters_and_ordering(client, world):
 
 def test_sparse_fields(client, world):
     data = get(client, "/api/v1/provisions/", fields="record_id,platform")
-    assert all(set(p) == {"record_id", "platform"} for p in data["results"])
+    assert data["results"] and all(set(p) == {"record_id", "platform"} for p in data["results"])
     detail = get(client, f"/api/v1/provisions/{world['csam'].record_id}/", fields="text")
     assert detail == {"text": world["csam"].text}
 
@@ -152,9 +154,10 @@ def test_regulation_detail_says_who_addresses_it(client, world):
     assert data["coverage"]["tracked"] == coverage.tracked
     addressing = {row["slug"]: row for row in data["coverage"]["addressing"]}
     assert set(addressing) == {p.slug for p in coverage.addressing}
-    for row in coverage.rows:
-        if row.provisions:
-            assert addressing[row.platform.slug]["live_provisions"] == len(row.provisions)
+    addressed = [row for row in coverage.rows if row.provisions]
+    assert addressed
+    for row in addressed:
+        assert addressing[row.platform.slug]["live_provisions"] == len(row.provisions)
     listed = client.get(addressing["alpha"]["provisions"]).json()
     assert world["csam"].record_id in {p["record_id"] for p in listed["results"]}
     assert listed["count"] == addressing["alpha"]["live_provisions"]
@@ -169,6 +172,7 @@ def test_compare_is_the_same_table_as_the_page(client, world):
     assert data["considered"] == table.considered
     rows = [row for group in data["groups"] for row in group["rows"]]
     assert [r["clause_type"] for r in rows] == [r.clause_type.slug for r in table.rows]
+    assert rows
     for row, expected in zip(rows, table.rows, strict=True):
         assert [c and c["total"] for c in row["cells"]] == [c and c.total for c in expected.cells]
         assert row["differs"] == expected.differs
@@ -402,9 +406,7 @@ def test_imports_need_a_staff_token(
 
 
 def test_import_task_imports_once(tmp_path, settings):
-    from tests.api.conftest import write_policies
-
-    write_policies(tmp_path, {("gamma", "2025-05-01"): "# Terms\n\n- Be kind to others.\n"})
+    write_platforms(tmp_path, {"gamma": {"2025-05-01": "# Terms\n\n- Be kind to others.\n"}})
     # Queued by the API, the task reads only public git URLs; a folder is an operator's source.
     assert (
         "API sources must be https://"
@@ -503,10 +505,9 @@ def test_search_snippets_are_verbatim_around_tag_like_text(client, world, tmp_pa
     import re
 
     from provisions.ingest import import_sources
-    from tests.api.conftest import write_policies
 
     clause = "Do not paste <script> tags or <b>malware</b> loaders into prompts."
-    write_policies(tmp_path, {("gamma", "2025-05-01"): f"# Rules\n\n- {clause}\n"})
+    write_platforms(tmp_path, {"gamma": {"2025-05-01": f"# Rules\n\n- {clause}\n"}})
     report = import_sources([str(tmp_path)])
     assert not report.errors, report.errors
     [stored] = Provision.objects.filter(document__platform__slug="gamma", text=clause)
@@ -518,6 +519,7 @@ def test_search_snippets_are_verbatim_around_tag_like_text(client, world, tmp_pa
     assert html.unescape(re.sub("</?mark>", "", snippet)) == stored.text
 
 
+@pytest.mark.slow  # imports torch to find the model missing
 def test_without_a_loadable_model_semantic_search_and_classify_are_503(
     client, world, settings, tmp_path, monkeypatch
 ):

@@ -15,18 +15,22 @@ def test_scale_data_is_marked_synthetic_and_consistent():
     provisions = Provision.objects.filter(document__platform__in=platforms)
     assert provisions.count() == 200
     # Every span is the exact text of its provision's wording, cut from the version.
-    for span in Span.objects.filter(provision__in=provisions).select_related("version", "revision")[
-        :500
-    ]:
+    spans = Span.objects.filter(provision__in=provisions).select_related("version", "revision")
+    assert spans.count() >= 200
+    for span in spans[:500]:
         assert span.version.text[span.start : span.end] == span.revision.text
-    for version in Version.objects.filter(document__platform__in=platforms):
+    documents = Document.objects.filter(platform__in=platforms)
+    assert documents.count() >= 4 and all(d.latest_version.ordinal == 2 for d in documents)
+    versions = Version.objects.filter(document__platform__in=platforms)
+    assert versions.count() == 2 * documents.count()
+    for version in versions:
         assert version.verify()
         assert ".invalid/" in version.source_url
-    documents = Document.objects.filter(platform__in=platforms)
-    assert all(d.latest_version.ordinal == 2 for d in documents)
     assert provisions.filter(removed_in__isnull=False).exists()
     assert Assignment.objects.filter(provision__in=provisions).count() == 200
-    for match in SimilarProvision.objects.select_related("provision__document", "other__document"):
+    matches = SimilarProvision.objects.select_related("provision__document", "other__document")
+    assert matches.exists()
+    for match in matches:
         assert match.provision.document.platform_id != match.other.document.platform_id
         assert match.provision.assignment.clause_type_id == match.other.assignment.clause_type_id
     live = provisions.filter(removed_in__isnull=True).count()

@@ -1,14 +1,11 @@
-import hashlib
-import json
-
 import numpy as np
 import pytest
 
 from comparisons.clustering import assign_provisions
 from comparisons.models import Assignment, ClauseType, SimilarProvision
 from provisions.embeddings import embed_pending
-from provisions.ingest import import_sources
 from provisions.models import Provision
+from tests.factories import embed_platforms, import_platforms
 
 POLICIES = {
     "alpha": "# Rules\n\n- Do not generate child sexual abuse material.\n"
@@ -20,40 +17,10 @@ POLICIES = {
 }
 
 
-def embed_platforms(encoder, slugs) -> None:
-    """Embed only these platforms' wordings (the session may hold the whole real corpus)."""
-    from provisions.models import Document
-
-    for document in Document.objects.filter(platform__slug__in=slugs):
-        embed_pending(encoder=encoder, document_ids=[document.pk])
-
-
-def import_platforms(folder, texts: dict[str, str]) -> None:
-    """A corpus with one one-version "policy" document per platform slug, imported."""
-    entries = []
-    for slug, text in texts.items():
-        path = folder / slug / "policy" / "2025-01-01.md"
-        path.parent.mkdir(parents=True)
-        path.write_text(text)
-        entries.append(
-            {
-                "platform": slug,
-                "platform_name": slug.title(),
-                "document": "policy",
-                "document_name": "Policy",
-                "version_date": "2025-01-01",
-                "path": f"{slug}/policy/2025-01-01.md",
-                "sha256": hashlib.sha256(text.encode()).hexdigest(),
-            }
-        )
-    (folder / "manifest.json").write_text(json.dumps(entries))
-    import_sources([str(folder)])
-
-
 @pytest.fixture
 def two_platforms(tmp_path):
-    import_platforms(tmp_path, POLICIES)
-    return Provision.objects.filter(document__platform__slug__in=POLICIES)
+    import_platforms(tmp_path, POLICIES, document="Policy", source_url=False)
+    return Provision.objects.all()
 
 
 @pytest.mark.django_db
@@ -184,6 +151,8 @@ def import_kangaroo_platforms(folder, encoder) -> None:
             f"{slug}.\n"
             for slug in ("gamma", "delta", "epsilon")
         },
+        document="Policy",
+        source_url=False,
     )
     embed_platforms(encoder, ["gamma", "delta", "epsilon"])
 

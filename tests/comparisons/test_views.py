@@ -1,138 +1,20 @@
 """Compare, clause-type pages, and the compare table they and the API share.
 
-``build_world`` is a small multi-platform corpus with clause types assigned by hand (as a
-curator would): the pages are tested against known facts, whatever the classifier thinks.
+The world (``tests.factories.build_world``) is a small multi-platform corpus with clause types
+assigned by hand (as a curator would): the pages are tested against known facts, whatever the
+classifier thinks.
 """
 
 import csv
-import hashlib
 import io
-import json
 
 import pytest
 
 from comparisons.compare import compare_table
 from comparisons.models import Assignment, ClauseType, Coverage
-from provisions.ingest import import_sources
 from provisions.models import Document, Provision
 from regulations.queries import engaging_clause_types
-
-ALPHA_V1 = (
-    "# Rules\n\n## Safety\n\n- Do not generate child sexual abuse material.\n"
-    "- Do not harass people.\n\n## Legal\n\n"
-    "- These terms are governed by the laws of the State of California.\n"
-)
-ALPHA_V2 = (
-    "# Rules\n\n## Safety\n\n- Never generate child sexual abuse material of any kind.\n"
-    "- Do not harass people.\n- Do not impersonate others.\n\n## Legal\n\n"
-    "- These terms are governed by the laws of the State of California.\n"
-)
-WORLD = {
-    "alpha": {"2025-01-01": ALPHA_V1, "2025-03-01": ALPHA_V2},
-    "beta": {
-        "2025-01-01": "# Policy\n\n- Never create sexual content involving minors.\n"
-        "- The laws of California govern these terms and any dispute.\n"
-        "- Users must be 18 or older.\n"
-    },
-    "gamma": {
-        "2025-01-01": "# Terms\n\n- You must be at least 18 years old to use the services.\n"
-        "- Disputes are resolved under the laws of Ireland.\n"
-    },
-    "delta": {"2025-01-01": "# Use policy\n\n- Do not generate malware or spyware.\n"},
-}
-TYPES = {  # slug: (name, category, severity, words that pick its provisions)
-    "csam": ("CSAM prohibition", "Child safety", "critical", ["child", "minors"]),
-    "governing-law": ("Governing law", "Legal", "low", ["laws of"]),
-    "minimum-age": ("Minimum age", "Access", "medium", ["18"]),
-    "malware": ("Malware prohibition", "Security", "high", ["malware"]),
-}
-
-
-def write_world(folder, world) -> None:
-    entries = []
-    for slug, versions in world.items():
-        for day, text in versions.items():
-            path = folder / slug / "policy" / f"{day}.md"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            entries.append(
-                {
-                    "platform": slug,
-                    "platform_name": slug.title(),
-                    "document": "policy",
-                    "document_name": "Usage Policy",
-                    "version_date": day,
-                    "path": f"{slug}/policy/{day}.md",
-                    "source_url": f"https://{slug}.example/policy",
-                    "sha256": hashlib.sha256(text.encode()).hexdigest(),
-                }
-            )
-    (folder / "manifest.json").write_text(json.dumps(entries))
-    import_sources([str(folder)])
-
-
-def assign_by_words(platforms, types=TYPES) -> dict[str, ClauseType]:
-    """Clause types, and curated assignments by keyword for these platforms' provisions (the
-    session may also hold the real corpus), then the stored coverage and matches."""
-    made = {}
-    for slug, (name, category, severity, _words) in types.items():
-        made[slug] = ClauseType.objects.get_or_create(
-            slug=slug,
-            defaults={
-                "name": name,
-                "category": category,
-                "description": f"Provisions about {name.lower()}.",
-                "default_severity": severity,
-            },
-        )[0]
-    for provision in Provision.objects.filter(document__platform__slug__in=platforms):
-        for slug, (_n, _c, severity, words) in types.items():
-            if any(word in provision.text for word in words):
-                Assignment.objects.create(
-                    provision=provision,
-                    clause_type=made[slug],
-                    score=0.9,
-                    confidence="high",
-                    basis="curated",
-                    severity=severity,
-                    severity_rule=f"default severity of the clause type “{made[slug].name}”",
-                    model_name="curator",
-                    text_hash=provision.text_hash,
-                )
-                break
-    link_similar(platforms)
-    from comparisons.clustering import store_coverage
-
-    store_coverage()
-    return made
-
-
-def link_similar(platforms, per_provision: int = 3) -> None:
-    """Stored matches as the worker makes them: same type, other platforms, live provisions."""
-    from comparisons.models import SimilarProvision
-
-    live = list(
-        Assignment.objects.filter(
-            provision__removed_in__isnull=True, provision__document__platform__slug__in=platforms
-        ).values_list("provision_id", "clause_type_id", "provision__document__platform_id")
-    )
-    rows = []
-    for pk, type_id, platform_id in live:
-        others = [o for o, t, p in live if t == type_id and p != platform_id][:per_provision]
-        rows += [
-            SimilarProvision(provision_id=pk, other_id=o, similarity=0.8, rank=rank)
-            for rank, o in enumerate(others, 1)
-        ]
-    SimilarProvision.objects.bulk_create(rows)
-
-
-def build_world(folder, world=WORLD) -> dict[str, ClauseType]:
-    write_world(folder, world)
-    return assign_by_words(list(world))
-
-
-def world_provisions():
-    return Provision.objects.filter(document__platform__slug__in=WORLD)
+from tests.factories import assign_by_words, build_world, import_platforms, link, make_regulation
 
 
 @pytest.fixture
@@ -173,12 +55,12 @@ def test_compare_table_filters(world):
 
 
 def test_full_text_search_ranks_and_highlights(world):
-    results = list(world_provisions().search("child abuse"))
+    results = list(Provision.objects.search("child abuse"))
     assert results and all("child" in r.text.lower() for r in results)
     assert "\ue000child\ue001" in results[0].snippet.lower()
-    assert not world_provisions().search("zebra crossing").exists()
+    assert not Provision.objects.search("zebra crossing").exists()
     # websearch syntax: quoted phrases and exclusions
-    assert {p.document.platform.slug for p in world_provisions().search('"laws of" -ireland')} == {
+    assert {p.document.platform.slug for p in Provision.objects.search('"laws of" -ireland')} == {
         "alpha",
         "beta",
     }
@@ -198,9 +80,7 @@ def test_compare_page_shows_cells_and_silence(client, world):
 def test_compare_row_counts_match_the_database(client, world):
     html = client.get("/compare/?platforms=alpha,beta,gamma,delta").content.decode()
     for clause_type in ClauseType.objects.all():
-        having = Coverage.objects.filter(
-            clause_type=clause_type, platform__slug__in=["alpha", "beta", "gamma", "delta"]
-        ).count()
+        having = Coverage.objects.filter(clause_type=clause_type).count()
         assert f'data-clause-type="{clause_type.slug}"' in html
         assert f"{having} of 4 have it" in html
 
@@ -268,7 +148,7 @@ def test_compare_csv_is_the_same_table(client, world):
     by_type = {row[1]: row for row in rows[1:]}
     assert set(by_type) == {"CSAM prohibition", "Governing law", "Minimum age"}
     assert by_type["CSAM prohibition"][5:] == ["", "0", "no provision found"]
-    alpha_csam = world_provisions().get(text__startswith="Never generate child")
+    alpha_csam = Provision.objects.get(text__startswith="Never generate child")
     assert by_type["CSAM prohibition"][2:5] == [
         "critical",
         "1",
@@ -298,7 +178,7 @@ def test_rows_and_lists_built_in_python_escape_stored_values(client, world):
     from provisions.models import Platform
 
     Platform.objects.filter(slug="delta").update(name="Delta <b>AI</b>")
-    world_provisions().filter(text__startswith="Users must be").update(
+    Provision.objects.filter(text__startswith="Users must be").update(
         text="Users <i>must</i> be 18."
     )
     compare = client.get("/compare/?platforms=beta,delta").content.decode()
@@ -309,8 +189,8 @@ def test_rows_and_lists_built_in_python_escape_stored_values(client, world):
 
 
 def test_provision_page_shows_matches_of_the_same_clause_type_only(client, world):
-    alpha = world_provisions().get(text__startswith="Never generate child")
-    beta = world_provisions().get(text__startswith="Never create sexual")
+    alpha = Provision.objects.get(text__startswith="Never generate child")
+    beta = Provision.objects.get(text__startswith="Never create sexual")
     html = client.get(alpha.get_absolute_url()).content.decode()
     assert "Never create sexual content involving minors." in html
     assert "similarity 0.80" in html
@@ -322,8 +202,6 @@ def test_provision_page_shows_matches_of_the_same_clause_type_only(client, world
 
 
 def test_regulation_filter_and_search_facets_count_what_the_database_holds(client, world, tmp_path):
-    from tests.regulations.conftest import link, make_regulation
-
     regulation = make_regulation("child-safety-act")
     link(world["csam"], regulation, rationale="It regulates CSAM.")
     engaging = engaging_clause_types("child-safety-act")
@@ -333,8 +211,8 @@ def test_regulation_filter_and_search_facets_count_what_the_database_holds(clien
     assert b'data-clause-type="csam"' in html and b'data-clause-type="governing-law"' not in html
     assert "It regulates CSAM." in client.get("/clause-types/csam/").content.decode()
 
-    # Two more platforms whose clauses share a word no real policy uses, so that every
-    # facet count is about these rows alone, whatever else the session's database holds.
+    # Two more platforms whose clauses share a word no other clause uses: every facet count
+    # below is about their rows alone.
     facet_world = {
         "facet-one": {
             "2025-01-01": "# P\n\n- Quokkafy no child abuse material.\n"
@@ -342,8 +220,8 @@ def test_regulation_filter_and_search_facets_count_what_the_database_holds(clien
         },
         "facet-two": {"2025-01-01": "# P\n\n- Quokkafy nothing involving minors.\n"},
     }
-    write_world(tmp_path / "facets", facet_world)
-    assign_by_words(list(facet_world))
+    import_platforms(tmp_path / "facets", facet_world)
+    assign_by_words()
     html = client.get("/search/?q=quokkafy").content.decode()
     matches = Provision.objects.search("quokkafy")
     assert matches.count() == 3 and "<strong>3</strong> provisions match" in html

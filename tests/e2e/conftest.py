@@ -14,21 +14,6 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 
-def pytest_collection_modifyitems(config, items):
-    """Browser tests last: a live server needs committed data, so each of them ends with a
-    flush of the whole test database, which must not take away what other tests rely on
-    (the catalog loaded by migrations, the session's imported real corpus)."""
-    items.sort(key=lambda item: "tests/e2e/" in item.nodeid.replace("\\", "/"))
-
-
-@pytest.fixture(autouse=True)
-def _empty_database(transactional_db):
-    """Start from an empty database, so that the browser sees exactly the test's world."""
-    from django.core.management import call_command
-
-    call_command("flush", interactive=False, verbosity=0)
-
-
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

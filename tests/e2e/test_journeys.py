@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from provisions.models import Document
-from tests.comparisons.test_views import ALPHA_V1, ALPHA_V2, WORLD, build_world
+from tests.factories import ALPHA_V1, ALPHA_V2, WORLD, build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,13 +6,13 @@ import pytest
 from provisions.embeddings import embed_pending
 from provisions.ingest import import_sources
 from provisions.models import Document, Revision, TextEmbedding
-from tests.provisions.test_sources import GOOD, write_corpus
+from tests.factories import GOOD, write_acme
 
 
 @pytest.fixture
 def good_document(tmp_path):
     """The two-clause GOOD policy, imported: its document."""
-    import_sources([str(write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()}))])
+    import_sources([str(write_acme(tmp_path, GOOD))])
     return Document.objects.get(platform__slug="acme")
 
 
@@ -37,9 +37,7 @@ def recorded_stores(monkeypatch):
 @pytest.mark.django_db
 def test_each_wording_is_embedded_once_and_a_rerun_embeds_nothing(tmp_path, fake_encoder):
     second = GOOD.replace("harass people", "harass or bully people")
-    corpus = write_corpus(
-        tmp_path, {"2025-01-01.md": GOOD.encode(), "2025-01-02.md": second.encode()}
-    )
+    corpus = write_acme(tmp_path, GOOD, second)
     import_sources([str(corpus)])
     document = Document.objects.get(platform__slug="acme")
     wordings = set(
@@ -57,7 +55,7 @@ def test_each_wording_is_embedded_once_and_a_rerun_embeds_nothing(tmp_path, fake
 
 @pytest.mark.django_db
 def test_an_unchanged_reimport_needs_no_new_embeddings(tmp_path, fake_encoder):
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
+    corpus = write_acme(tmp_path, GOOD)
     import_sources([str(corpus)])
     document = Document.objects.get(platform__slug="acme")
     assert embed_pending(encoder=fake_encoder, document_ids=[document.pk]) == 2

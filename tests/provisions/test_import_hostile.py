@@ -15,7 +15,7 @@ from django.db import connection
 from provisions import sources, tasks
 from provisions.ingest import import_sources
 from provisions.models import Capture, Document, Platform, Provision, Version
-from tests.provisions.test_sources import git
+from tests.factories import git
 
 GOOD = "# Policy\n\n- Do not generate malware.\n- Do not harass people.\n"
 

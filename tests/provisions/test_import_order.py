@@ -1,6 +1,5 @@
 """A document's history follows the capture timeline, whatever order its versions arrive in."""
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -8,6 +7,7 @@ import pytest
 
 from provisions.ingest import import_sources
 from provisions.models import Document, Provision
+from tests.factories import Doc, write_corpus
 
 SENTENCE = (
     "users must not rely on outputs of the service for legal medical or financial "
@@ -31,26 +31,9 @@ TEXTS = {
 }
 
 
-def write_corpus(folder: Path, platform: str, texts: dict[str, str]) -> str:
-    """A corpus folder with one document of ``platform`` in these versions (date -> text)."""
-    entries = []
-    for name, (day, text) in enumerate(texts.items()):
-        path = folder / f"{name}.md"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        entries.append(
-            {
-                "platform": platform,
-                "platform_name": platform.title(),
-                "document": "rules",
-                "document_name": "Rules",
-                "version_date": day,
-                "path": path.name,
-                "sha256": hashlib.sha256(text.encode()).hexdigest(),
-            }
-        )
-    (folder / "manifest.json").write_text(json.dumps(entries))
-    return str(folder)
+def write_rules(folder: Path, platform: str, texts: dict[str, str]) -> str:
+    """A corpus folder with one "rules" document of ``platform`` in these versions."""
+    return str(write_corpus(folder, {Doc(platform, platform.title(), "rules", "Rules"): texts}))
 
 
 def history(platform: str) -> dict:
@@ -81,10 +64,10 @@ def history(platform: str) -> dict:
 
 @pytest.mark.django_db
 def test_an_older_version_imported_last_gives_the_same_history_as_date_order(tmp_path):
-    import_sources([write_corpus(tmp_path / "in-order", "ordered", TEXTS)])
+    import_sources([write_rules(tmp_path / "in-order", "ordered", TEXTS)])
     first, middle, last = TEXTS.items()
-    import_sources([write_corpus(tmp_path / "a", "shuffled", dict([first, last]))])
-    report = import_sources([write_corpus(tmp_path / "b", "shuffled", dict([middle]))])
+    import_sources([write_rules(tmp_path / "a", "shuffled", dict([first, last]))])
+    report = import_sources([write_rules(tmp_path / "b", "shuffled", dict([middle]))])
     assert report.errors == {} and report.versions == 1
     expected = history("ordered")
     assert expected["versions"][2][3:] == (0, 0, 1)  # 07-12 only rewords the clause
@@ -94,12 +77,12 @@ def test_an_older_version_imported_last_gives_the_same_history_as_date_order(tmp
 
 @pytest.mark.django_db
 def test_any_arrival_order_gives_the_same_history(tmp_path):
-    import_sources([write_corpus(tmp_path / "in-order", "ordered", TEXTS)])
+    import_sources([write_rules(tmp_path / "in-order", "ordered", TEXTS)])
     items = list(TEXTS.items())
     for number, order in enumerate([(2, 1, 0), (1, 2, 0), (2, 0, 1)]):
         platform = f"order{number}"
         for index in order:
-            folder = write_corpus(tmp_path / f"{number}-{index}", platform, dict([items[index]]))
+            folder = write_rules(tmp_path / f"{number}-{index}", platform, dict([items[index]]))
             import_sources([folder])
         assert history(platform) == history("ordered"), order
 
@@ -111,7 +94,7 @@ B = "# Rules\n\n- Do not make spam.\n- Do not impersonate anyone.\n"
 @pytest.mark.django_db
 def test_a_text_that_comes_back_makes_removed_in_follow_the_capture_timeline(tmp_path):
     folder = tmp_path / "flips"
-    write_corpus(folder, "flips", {"2024-01-01": A, "2024-02-01": B})
+    write_rules(folder, "flips", {"2024-01-01": A, "2024-02-01": B})
     # The third capture is the first text again (same bytes, another file).
     manifest = json.loads((folder / "manifest.json").read_text())
     (folder / "2.md").write_text(A)
@@ -131,9 +114,9 @@ def test_a_text_that_comes_back_makes_removed_in_follow_the_capture_timeline(tmp
 @pytest.mark.django_db
 def test_relinking_keeps_the_records_of_clauses_that_stay(tmp_path):
     first, middle, last = TEXTS.items()
-    import_sources([write_corpus(tmp_path / "a", "shuffled", dict([first, last]))])
+    import_sources([write_rules(tmp_path / "a", "shuffled", dict([first, last]))])
     before = dict(Provision.objects.values_list("text", "id"))
-    import_sources([write_corpus(tmp_path / "b", "shuffled", dict([middle]))])
+    import_sources([write_rules(tmp_path / "b", "shuffled", dict([middle]))])
     after = dict(Provision.objects.values_list("text", "id"))
     for text in ("Do not make spam.", "Label synthetic media as such."):
         assert after[text] == before[text]

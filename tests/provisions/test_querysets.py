@@ -5,14 +5,14 @@ import pytest
 from provisions.embeddings import store_embeddings
 from provisions.ingest import import_sources
 from provisions.models import Platform, TextEmbedding
-from tests.provisions.test_sources import GOOD, write_corpus
+from tests.factories import GOOD, write_acme
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_platform_is_tracked_once_it_has_a_stored_version(tmp_path):
     Platform.objects.create(slug="announced", name="Announced AI")
-    import_sources([str(write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()}))])
+    import_sources([str(write_acme(tmp_path, GOOD))])
     tracked = Platform.objects.tracked()
     assert list(tracked.values_list("slug", flat=True)) == ["acme"]
     assert tracked.count() == 1  # one row per platform, however many versions

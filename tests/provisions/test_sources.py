@@ -1,8 +1,5 @@
 """Bad input: a clear one-line error naming the file, and nothing partly imported."""
 
-import hashlib
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,47 +7,11 @@ from django.core.management import CommandError, call_command
 
 from provisions.ingest import import_sources
 from provisions.models import Capture, Provision, Version
-
-GOOD = "# Policy\n\n- Do not generate malware.\n- Do not harass people.\n"
-
-
-def write_corpus(folder: Path, files: dict[str, bytes], *, sha_override=None) -> Path:
-    entries = []
-    for index, (name, data) in enumerate(files.items()):
-        path = folder / "acme" / "aup" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        entries.append(
-            {
-                "platform": "acme",
-                "platform_name": "Acme AI",
-                "document": "aup",
-                "document_name": "Acceptable Use Policy",
-                "version_date": f"2025-01-0{index + 1}",
-                "path": f"acme/aup/{name}",
-                "source_url": "https://acme.example/aup",
-                "sha256": (sha_override or {}).get(name) or hashlib.sha256(data).hexdigest(),
-            }
-        )
-    (folder / "manifest.json").write_text(json.dumps(entries))
-    return folder
+from tests.factories import GOOD, git, write_acme
 
 
 def counts():
     return (Capture.objects.count(), Version.objects.count(), Provision.objects.count())
-
-
-def git(repo: Path, *args: str, date: str = "2025-01-01T00:00:00+00:00"):
-    env = {
-        "GIT_AUTHOR_DATE": date,
-        "GIT_COMMITTER_DATE": date,
-        "GIT_AUTHOR_NAME": "OTA-Bot",
-        "GIT_AUTHOR_EMAIL": "bot@example.org",
-        "GIT_COMMITTER_NAME": "OTA-Bot",
-        "GIT_COMMITTER_EMAIL": "bot@example.org",
-        "PATH": "/usr/bin:/bin:/usr/local/bin",
-    }
-    subprocess.run(["git", *args], cwd=repo, check=True, env=env, capture_output=True)
 
 
 def make_ota_repo(path: Path) -> Path:
@@ -80,7 +41,7 @@ def make_ota_repo(path: Path) -> Path:
 
 @pytest.mark.django_db
 def test_corpus_import_is_idempotent(tmp_path):
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
+    corpus = write_acme(tmp_path, GOOD)
     first = import_sources([str(corpus)])
     assert (first.captures, first.versions, first.provisions) == (1, 1, 2)
     before = counts()
@@ -99,7 +60,7 @@ def test_corpus_import_is_idempotent(tmp_path):
     ],
 )
 def test_bad_files_fail_with_the_file_named_and_nothing_imported(tmp_path, data, message):
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode(), "2025-01-02.md": data})
+    corpus = write_acme(tmp_path, GOOD, data)
     before = counts()
     report = import_sources([str(corpus)])
     error = report.errors[str(corpus)]
@@ -110,7 +71,7 @@ def test_bad_files_fail_with_the_file_named_and_nothing_imported(tmp_path, data,
 @pytest.mark.django_db
 def test_a_50_mb_file_is_refused(tmp_path):
     huge = b"- Do not spam.\n" * (50 * 1024 * 1024 // 15)
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode(), "2025-01-02.md": huge})
+    corpus = write_acme(tmp_path, GOOD, huge)
     before = counts()
     error = import_sources([str(corpus)]).errors[str(corpus)]
     assert "2025-01-02.md: too large (52.4 MB" in error
@@ -119,7 +80,7 @@ def test_a_50_mb_file_is_refused(tmp_path):
 
 @pytest.mark.django_db
 def test_manifest_with_a_missing_file(tmp_path):
-    corpus = write_corpus(tmp_path, {"2025-01-01.md": GOOD.encode()})
+    corpus = write_acme(tmp_path, GOOD)
     (corpus / "acme" / "aup" / "2025-01-01.md").unlink()
     before = counts()
     error = import_sources([str(corpus)]).errors[str(corpus)]
@@ -129,11 +90,7 @@ def test_manifest_with_a_missing_file(tmp_path):
 
 @pytest.mark.django_db
 def test_manifest_with_a_wrong_sha256(tmp_path):
-    corpus = write_corpus(
-        tmp_path,
-        {"2025-01-01.md": GOOD.encode(), "2025-01-02.md": (GOOD + "- More.\n").encode()},
-        sha_override={"2025-01-02.md": "0" * 64},
-    )
+    corpus = write_acme(tmp_path, GOOD, GOOD + "- More.\n", sha256={"2025-01-02": "0" * 64})
     before = counts()
     error = import_sources([str(corpus)]).errors[str(corpus)]
     assert "2025-01-02.md: sha256 is" in error and "the manifest says 0000000000000000" in error
@@ -169,7 +126,7 @@ def test_a_corrupt_bundle(tmp_path):
 
 @pytest.mark.django_db
 def test_an_unreachable_source_is_reported_and_the_others_still_import(tmp_path):
-    corpus = write_corpus(tmp_path / "corpus", {"2025-01-01.md": GOOD.encode()})
+    corpus = write_acme(tmp_path / "corpus", GOOD)
     missing = "file:///nonexistent/ota-versions.git"
     report = import_sources([missing, str(corpus)])
     assert missing in report.errors and "cannot clone" in report.errors[missing]

@@ -6,7 +6,7 @@ import pytest
 
 from provisions.ingest import import_sources
 from provisions.models import Platform, Provision, Version
-from tests.provisions.test_sources import GOOD, write_corpus
+from tests.factories import GOOD, build_world, embed_platforms, import_platforms, write_acme
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +17,7 @@ SECOND = GOOD.replace("Do not harass people.", "Do not harass or bully people.")
 
 @pytest.fixture
 def imported(tmp_path):
-    corpus = write_corpus(
-        tmp_path, {"2025-01-01.md": GOOD.encode(), "2025-01-02.md": SECOND.encode()}
-    )
+    corpus = write_acme(tmp_path, GOOD, SECOND)
     import_sources([str(corpus)])
     from provisions.models import Document
 
@@ -151,7 +149,7 @@ def test_search_page_highlights_and_htmx_renders_only_results(client, imported):
 
 def test_search_never_renders_stored_markup(client, tmp_path):
     text = GOOD + "- Do not <script>alert(1)</script> inject scripts.\n"
-    import_sources([str(write_corpus(tmp_path, {"2025-01-01.md": text.encode()}))])
+    import_sources([str(write_acme(tmp_path, text))])
     html = client.get("/search/?q=inject&platform=acme").content.decode()
     assert "<script>alert(1)" not in html
     # verbatim, even where ts_headline would drop the tag-like text
@@ -161,9 +159,7 @@ def test_search_never_renders_stored_markup(client, tmp_path):
 def test_search_puts_clauses_in_force_before_removed_ones(client, tmp_path):
     first = "# Policy\n\n- Never spam: no spam, spam bots or spam lists.\n- Do not send spam.\n"
     second = "# Policy\n\n- Do not send spam.\n"
-    corpus = write_corpus(
-        tmp_path, {"2025-01-01.md": first.encode(), "2025-01-02.md": second.encode()}
-    )
+    corpus = write_acme(tmp_path, first, second)
     import_sources([str(corpus)])
     results = list(Provision.objects.filter(document__platform__slug="acme").search("spam"))
     assert [r.removed_in_id is None for r in results] == [True, False]
@@ -194,7 +190,6 @@ def test_search_count_matches_the_database(client, imported):
 
 def test_semantic_search_uses_stored_embeddings(client, imported, fake_encoder, settings):
     from provisions.embeddings import embed_query, semantic_search
-    from tests.comparisons.test_assignment import embed_platforms
 
     embed_platforms(fake_encoder, ["acme"])
     found = semantic_search("harass people", encoder=fake_encoder, limit=2)
@@ -211,6 +206,7 @@ def test_semantic_search_uses_stored_embeddings(client, imported, fake_encoder, 
     assert len(fake_encoder.calls) == calls  # cached
 
 
+@pytest.mark.slow  # imports torch to find the model missing
 def test_semantic_search_without_a_loadable_model_says_so_and_offers_full_text(
     client, imported, settings, tmp_path
 ):
@@ -265,8 +261,6 @@ def sized_policy(count: int, *, later: bool = False) -> str:
 
 @pytest.fixture
 def two_sizes(tmp_path):
-    from tests.comparisons.test_views import build_world
-
     world = {}
     for size in (10, 200):
         for n in (1, 2, 3):
@@ -349,9 +343,8 @@ def test_too_few_nearest_vectors_from_the_index_are_asked_again_without_it():
 @pytest.fixture
 def long_document(tmp_path):
     from provisions.models import Document
-    from tests.comparisons.test_views import write_world
 
-    write_world(
+    import_platforms(
         tmp_path,
         {"long": {"2025-01-01": sized_policy(450), "2025-02-01": sized_policy(450, later=True)}},
     )
@@ -391,11 +384,10 @@ def test_a_clause_on_a_later_page_is_cut_verbatim_from_its_version(client, long_
 
 def test_a_diff_with_many_changes_is_shown_in_pages(client, tmp_path):
     from provisions.models import Document
-    from tests.comparisons.test_views import write_world
 
     old = "# Policy\n\n" + "".join(f"- Keep rule {i}.\n" for i in range(250))
     new = "# Policy\n\n" + "".join(f"- Another rule {i} entirely.\n" for i in range(250))
-    write_world(tmp_path, {"churn": {"2025-01-01": old, "2025-02-01": new}})
+    import_platforms(tmp_path, {"churn": {"2025-01-01": old, "2025-02-01": new}})
     document = Document.objects.get(platform__slug="churn")
     html = client.get(f"{document.get_absolute_url()}diff/").content.decode()
     assert "<strong>250</strong> provisions added" in html
@@ -411,10 +403,9 @@ def test_pages_of_a_5000_provision_document_render_in_well_under_a_second_each(c
     import time
 
     from provisions.models import Document
-    from tests.comparisons.test_views import write_world
 
     big = {"2025-01-01": sized_policy(5000), "2025-02-01": sized_policy(5000, later=True)}
-    write_world(tmp_path, {"big": big})
+    import_platforms(tmp_path, {"big": big})
     document = Document.objects.get(platform__slug="big")
     first, second = document.versions.order_by("ordinal")
     for url in (

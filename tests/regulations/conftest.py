@@ -1,59 +1,8 @@
 import pytest
 
-from comparisons.models import Assignment, ClauseType
-from regulations.models import ClauseTypeLink, Regulation, Topic
-from tests.comparisons.test_assignment import import_platforms
-
-
-def make_regulation(slug: str, **fields) -> Regulation:
-    defaults = {
-        "name": slug.replace("-", " ").title(),
-        "short_name": slug.upper(),
-        "citation": f"Cit. {slug}",
-        "jurisdiction": "EU",
-        "jurisdiction_name": "European Union",
-        "level": "supranational",
-        "kind": "regulation",
-        "status": "in_force",
-        "summary": f"Summary of {slug}.",
-        "sources": ["https://example.org/source"],
-    }
-    return Regulation.objects.create(slug=slug, **(defaults | fields))
-
-
-def make_clause_type(slug: str) -> ClauseType:
-    return ClauseType.objects.get_or_create(
-        slug=slug,
-        defaults={
-            "name": slug.replace("-", " ").title(),
-            "category": "test",
-            "description": slug,
-            "default_severity": "high",
-        },
-    )[0]
-
-
-def assign(provision, clause_type: ClauseType) -> Assignment:
-    return Assignment.objects.update_or_create(
-        provision=provision,
-        defaults={
-            "clause_type": clause_type,
-            "score": 0.9,
-            "confidence": "high",
-            "basis": "classifier",
-            "severity": clause_type.default_severity,
-            "severity_rule": "test",
-            "model_name": "test",
-            "text_hash": provision.text_hash,
-        },
-    )[0]
-
-
-def link(clause_type, regulation, *, article="", rationale="Because.") -> ClauseTypeLink:
-    return ClauseTypeLink.objects.create(
-        clause_type=clause_type, regulation=regulation, article=article, rationale=rationale
-    )
-
+from provisions.models import Provision
+from regulations.models import Topic
+from tests.factories import assign, import_platforms, link, make_clause_type, make_regulation
 
 POLICIES = {
     "alpha": "# Rules\n\n- Do not generate child sexual abuse material.\n"
@@ -65,27 +14,12 @@ POLICIES = {
     "depicting real people.\n",
 }
 
-DEEPFAKE_TEXT = (
-    "Do not create realistic synthetic or manipulated audio, image or video depicting real people."
-)
-
-
-def embed(provisions, encoder) -> None:
-    """Store embeddings of these provisions' wordings (keyed like the worker's)."""
-    from provisions.embeddings import encode_cached
-
-    encode_cached([p.text for p in provisions], encoder=encoder)
-
 
 @pytest.fixture
 def world(tmp_path):
     """Three platforms with a few provisions, two clause types and three regulations."""
-    from provisions.models import Provision
-
-    import_platforms(tmp_path, POLICIES)
-    provisions = {
-        p.text: p for p in Provision.objects.filter(document__platform__slug__in=POLICIES)
-    }
+    import_platforms(tmp_path, POLICIES, document="Policy", source_url=False)
+    provisions = {p.text: p for p in Provision.objects.all()}
     csam, ncii = make_clause_type("csam"), make_clause_type("ncii")
     topic = Topic.objects.get_or_create(slug="csam", defaults={"definition": "CSAM."})[0]
     regulations = {

@@ -10,7 +10,12 @@ from regulations.queries import (
     regulation_coverage,
     suggested_regulations,
 )
-from tests.regulations.conftest import DEEPFAKE_TEXT, embed
+from tests.factories import embed_texts
+
+# The delta platform's clause in the regulations world (tests/regulations/conftest.py).
+DEEPFAKE_TEXT = (
+    "Do not create realistic synthetic or manipulated audio, image or video depicting real people."
+)
 
 
 def test_rank_suggestions_takes_each_regulations_closest_topic_and_skips_excluded():
@@ -28,7 +33,7 @@ def test_rank_suggestions_takes_each_regulations_closest_topic_and_skips_exclude
 @pytest.mark.django_db
 def test_suggestions_come_from_topics_and_are_never_applicable(catalog, world, fake_encoder):
     provisions = world["provisions"]
-    embed(provisions.values(), fake_encoder)
+    embed_texts(provisions.values(), fake_encoder)
     result = mapping.suggest_links(encoder=fake_encoder)
     assert result["provisions"] == len(provisions)
     deepfake = provisions[DEEPFAKE_TEXT]
@@ -49,7 +54,7 @@ def test_suggestions_come_from_topics_and_are_never_applicable(catalog, world, f
 @pytest.mark.django_db
 def test_the_task_replaces_suggestions_and_is_idempotent(catalog, world, fake_encoder):
 
-    embed(world["provisions"].values(), fake_encoder)
+    embed_texts(world["provisions"].values(), fake_encoder)
     stale = SuggestedLink.objects.create(
         provision=world["provisions"][DEEPFAKE_TEXT],
         regulation=Regulation.objects.get(slug="eu-gdpr"),
@@ -84,7 +89,7 @@ def test_assignment_is_followed_by_suggestions_in_the_pipeline_not_by_the_task(
     from comparisons import tasks as comparison_tasks
     from comparisons.models import Assignment
 
-    embed(world["provisions"].values(), fake_encoder)
+    embed_texts(world["provisions"].values(), fake_encoder)
     app.conf.task_always_eager = True  # anything the task enqueued would run right here
     try:
         comparison_tasks.assign_provisions()

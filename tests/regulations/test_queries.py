@@ -9,6 +9,7 @@ from regulations.queries import (
     regulation_coverage,
     suggested_regulations,
 )
+from tests.factories import embed_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -166,12 +167,11 @@ def test_curator_overrides_survive_reassignment_and_reloading_the_catalog(
     from comparisons.models import Assignment
     from regulations.catalog import load_catalog
     from regulations.models import Regulation
-    from tests.regulations.conftest import embed
 
     provisions = world["provisions"]
     # A curated type stays put through re-assignment, so its inherited links do too.
     Assignment.objects.filter(provision=provisions[CSAM_TEXT]).update(basis="curated")
-    embed(provisions.values(), fake_encoder)
+    embed_texts(provisions.values(), fake_encoder)
     assign_provisions(encoder=fake_encoder)
     governed = provisions["These terms are governed by the laws of Ireland."]
     gdpr = Regulation.objects.get(slug="eu-gdpr")

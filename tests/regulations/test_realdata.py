@@ -7,6 +7,7 @@ precision and recall over every labelled pair.
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.template.loader import render_to_string
 
 from regulations.evaluation import evaluate_links, locate_provisions, read_pairs
@@ -23,20 +24,16 @@ NCII = "non-consensual intimate imagery (NCII)."
 
 @pytest.fixture(scope="module")
 def assigned(real_data, django_db_blocker):
-    """Catalog loaded; labelled provisions embedded (real model) and assigned; undone after."""
+    """Catalog loaded; labelled provisions embedded (real model) and assigned, in a savepoint
+    inside the real corpus's transaction, rolled back at the end of the module."""
     from comparisons.clustering import assign_provisions
-    from comparisons.models import Assignment, ClauseType, Coverage, SimilarProvision
     from provisions.embeddings import encode_cached, get_encoder
-    from provisions.models import Provision, TextEmbedding
+    from provisions.models import Provision
     from regulations.catalog import load_catalog
-    from regulations.models import Regulation, SuggestedLink, Topic
 
-    with django_db_blocker.unblock():
-        last_embedding = TextEmbedding.objects.order_by("-pk").values_list("pk", flat=True).first()
-        last_type = ClauseType.objects.order_by("-pk").values_list("pk", flat=True).first()
+    with django_db_blocker.unblock(), transaction.atomic():
         load_catalog()
-        pairs = read_pairs()
-        located = locate_provisions(pairs)
+        located = locate_provisions(read_pairs())
         encoder = get_encoder()
         texts = Provision.objects.filter(pk__in=set(located.values())).values_list(
             "text", flat=True
@@ -44,10 +41,7 @@ def assigned(real_data, django_db_blocker):
         encode_cached(list(texts), encoder=encoder)
         assign_provisions(encoder=encoder)
         yield located
-        for model in (SuggestedLink, SimilarProvision, Coverage, Assignment, Regulation, Topic):
-            model.objects.all().delete()
-        ClauseType.objects.filter(pk__gt=last_type or 0).delete()
-        TextEmbedding.objects.filter(pk__gt=last_embedding or 0).delete()
+        transaction.set_rollback(True)
 
 
 def provision(located, text, path=STABILITY):

@@ -1,0 +1,142 @@
+"""What Atlas tracks live (declarations) and what each attempt found (fetches).
+
+Versions themselves are ``provisions.Version`` rows stored by the importer's code; a fetch
+points to the version it recorded, or says why it recorded none.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from provisions.models import Document, Version
+
+
+class Collection(models.TextChoices):
+    OTA = "ota", "Open Terms Archive"
+    ATLAS = "atlas", "Atlas"
+
+
+class DeclarationQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(valid_until__isnull=True)
+
+    def uncaptured(self):
+        """Declared documents with no stored version yet (whatever source would store one)."""
+        return self.filter(
+            ~models.Exists(Version.objects.filter(document=models.OuterRef("document")))
+        )
+
+    def with_status(self):
+        """Each with its document's last fetch (``last_*``) and whether it has a version."""
+        last = Fetch.objects.filter(document=models.OuterRef("document")).order_by(
+            "-fetched_at", "-id"
+        )
+        failed = last.filter(outcome=Outcome.FAILED)
+        return self.select_related("document__platform").annotate(
+            captured=models.Exists(Version.objects.filter(document=models.OuterRef("document"))),
+            last_fetched_at=models.Subquery(last.values("fetched_at")[:1]),
+            last_outcome=models.Subquery(last.values("outcome")[:1]),
+            last_error_at=models.Subquery(failed.values("fetched_at")[:1]),
+            last_failure=models.Subquery(failed.values("failure")[:1]),
+            last_error=models.Subquery(failed.values("error")[:1]),
+        )
+
+
+class Declaration(models.Model):
+    """The rules for fetching one document, as declared (current when ``valid_until`` is null)."""
+
+    service = models.CharField(max_length=200, help_text="OTA service id (file name)")
+    terms_type = models.CharField(max_length=200)
+    collection = models.CharField(max_length=10, choices=Collection.choices)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="declarations")
+    rules = models.JSONField(help_text="fetch/combine, select, remove, filter, ...")
+    valid_until = models.DateTimeField(null=True, blank=True)
+    file = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DeclarationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["service", "terms_type", "valid_until"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "terms_type", "valid_until"],
+                nulls_distinct=False,
+                name="declaration_unique_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} / {self.terms_type}"
+
+    @property
+    def path(self) -> str:
+        return f"{self.service}/{self.terms_type}"
+
+    @property
+    def urls(self) -> list[str]:
+        entries = self.rules.get("combine") or [self.rules]
+        return [entry["fetch"] for entry in entries]
+
+
+class Outcome(models.TextChoices):
+    CHANGED = "changed", "New version recorded"
+    UNCHANGED = "unchanged", "No change"
+    FAILED = "failed", "Failed"
+
+
+class Failure(models.TextChoices):
+    UNSAFE_URL = "unsafe_url", "Address refused (not public)"
+    DNS = "dns", "Host not found"
+    TIMEOUT = "timeout", "Timed out"
+    TLS = "tls", "TLS error"
+    CONNECTION = "connection", "Connection failed"
+    TOO_LARGE = "too_large", "Response too large"
+    REDIRECTS = "redirects", "Too many redirects"
+    BOT_WALL = "bot_wall", "Blocked (bot wall)"
+    HTTP_STATUS = "http_status", "HTTP error status"
+    SELECTOR = "selector", "Selector matched nothing"
+    TOO_SHORT = "too_short", "Page suspiciously short"
+    UNSUPPORTED = "unsupported", "Not supported yet"
+
+
+class FetchQuerySet(models.QuerySet):
+    def latest_per_document(self):
+        return self.order_by("document_id", "-fetched_at").distinct("document_id")
+
+
+class Fetch(models.Model):
+    """One tracking attempt on one document: what came back, and what was recorded."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="fetches")
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="fetches")
+    slot = models.CharField(
+        max_length=40, help_text="Schedule slot; one fetch per document and slot"
+    )
+    fetched_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    failure = models.CharField(max_length=12, choices=Failure.choices, blank=True)
+    error = models.TextField(blank=True)
+    pages = models.JSONField(
+        default=list, help_text="Per page: url, final_url, status, content_type, sha256, bytes"
+    )
+    version = models.ForeignKey(
+        Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = FetchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-fetched_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "slot"], name="fetch_unique_slot")
+        ]
+        indexes = [models.Index(fields=["document", "fetched_at"])]
+        verbose_name_plural = "fetches"
+
+    def __str__(self) -> str:
+        return f"{self.document} @ {self.fetched_at:%Y-%m-%d %H:%M} ({self.outcome})"
