@@ -38,6 +38,22 @@ class ModelUnavailableError(exceptions.APIException):
     default_code = "model_unavailable"
 
 
+WARMING_UP_RETRY_AFTER = 30  # seconds: the worker embeds and trains for a minute or two
+
+
+class WarmingUpError(ModelUnavailableError):
+    """503 while the worker is still preparing what the model needs (the wordings'
+    embeddings, the classifier): ``progress`` says how far it has got, ``Retry-After`` when to
+    ask again."""
+
+    default_code = "warming_up"
+    wait = WARMING_UP_RETRY_AFTER  # DRF's exception handler sends it as Retry-After
+
+    def __init__(self, detail: str, *, embedded: int, total: int):
+        super().__init__(detail)
+        self.progress = {"embedded": embedded, "total": total}
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The body is too large."
@@ -167,6 +183,18 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+class ProgressSerializer(serializers.Serializer):
+    embedded = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class UnavailableSerializer(ErrorSerializer):
+    parameters = None  # a 503 names no parameter
+    progress = ProgressSerializer(
+        required=False, help_text="While warming up: how many texts the worker has embedded"
+    )
+
+
 def exception_handler(exc, context):
     # Imported here: DRF's views module imports this one (throttles) while it loads.
     from rest_framework.views import exception_handler as drf_exception_handler
@@ -194,26 +222,9 @@ def exception_handler(exc, context):
             "status": response.status_code,
             "detail": str(data.get("detail", exc)),
         }
+    if isinstance(exc, WarmingUpError):
+        response.data["progress"] = exc.progress
     return response
-
-
-class SparseFieldsMixin:
-    """``?fields=a,b`` keeps only those top-level fields of the response objects."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        raw = request.query_params.get("fields") if request is not None else None
-        if not raw:
-            return
-        wanted = {name.strip() for name in raw.split(",") if name.strip()}
-        unknown = wanted - set(self.fields)
-        if unknown or not wanted:
-            raise exceptions.ValidationError(
-                {"fields": [f"Unknown field(s): {', '.join(sorted(unknown)) or raw}."]}
-            )
-        for name in set(self.fields) - wanted:
-            self.fields.pop(name)
 
 
 def conditional_response(request, data, *, last_modified) -> Response:
@@ -229,6 +240,20 @@ def conditional_response(request, data, *, last_modified) -> Response:
     if timestamp is not None:
         response["Last-Modified"] = http_date(timestamp)
     return get_conditional_response(request, etag=etag, last_modified=timestamp, response=response)
+
+
+class ConditionalRetrieveMixin:
+    """``retrieve`` with ETag and Last-Modified (``get_last_modified``): 304 when the client
+    has it. Viewsets attach what their detail serializer shows in ``get_object``."""
+
+    # No docstring on the method: drf-spectacular would show it as the operation's description.
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        data = self.get_serializer(instance).data
+        return conditional_response(request, data, last_modified=self.get_last_modified(instance))
+
+    def get_last_modified(self, instance):
+        return instance.updated_at
 
 
 class ContentNegotiation(negotiation.DefaultContentNegotiation):

@@ -1,44 +1,38 @@
 """API viewsets for platforms, documents, versions, provisions, changes, search and imports.
 
-Thin adapters: the querysets are the models' own, citations come from ``provisions.citations``,
-search from ``Provision.objects.search`` and ``provisions.embeddings.semantic_search``, imports from
-the ``provisions.import_sources`` task. Lists select everything they show in a fixed number of
-queries whatever the page size.
+Thin adapters: the querysets are the models' own, serializers in ``provisions.serializers``,
+citations from ``provisions.citations`` (answered in their formats by
+``provisions.renderers``), search from ``Provision.objects.search`` and
+``provisions.embeddings.semantic_search``, imports from the ``provisions.import_sources`` task.
+Lists select everything they show in a fixed number of queries whatever the page size. Schema
+examples are in ``data/api_examples/``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
+from pathlib import Path
 
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_view,
-)
-from rest_framework import (
-    exceptions,
-    mixins,
-    permissions,
-    renderers,
-    status,
-    viewsets,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from atlas import pipeline
 from atlas import schema as docs
-from atlas.api import ModelUnavailableError, conditional_response
+from atlas.api import (
+    ConditionalRetrieveMixin,
+    ModelUnavailableError,
+    WarmingUpError,
+    conditional_response,
+)
 from comparisons import classify
 from comparisons.models import SimilarProvision
 from provisions import citations, embeddings, tasks
-from provisions.embeddings import ModelUnavailable, semantic_search
+from provisions.embeddings import ModelUnavailable, WarmingUp, semantic_search
 from provisions.filters import DocumentFilter, ProvisionFilter, VersionFilter
 from provisions.models import (
     Capture,
@@ -53,10 +47,10 @@ from provisions.models import (
     parse_record_id,
     sha256_text,
 )
+from provisions.renderers import CITATION_RENDERERS, CitationMixin, citation_schema
 from provisions.search import SearchMode
 from provisions.serializers import (
     ChangeSerializer,
-    CitationSerializer,
     CurateSerializer,
     DocumentSerializer,
     ImportSerializer,
@@ -73,121 +67,7 @@ from provisions.serializers import (
 )
 from regulations.queries import applicable_regulations
 
-# -- citation formats ----------------------------------------------------------------------
-
-
-class CSLJSONRenderer(renderers.JSONRenderer):
-    media_type = "application/vnd.citationstyles.csl+json"
-    format = "csl-json"
-
-
-class TextBodyRenderer(renderers.BaseRenderer):
-    """Renders a body the view has already formatted (BibTeX, RIS, plain text)."""
-
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data.encode("utf-8") if isinstance(data, str) else json.dumps(data).encode()
-
-
-class BibTeXRenderer(TextBodyRenderer):
-    media_type = "application/x-bibtex"
-    format = "bibtex"
-
-
-class RISRenderer(TextBodyRenderer):
-    media_type = "application/x-research-info-systems"
-    format = "ris"
-
-
-class PlainTextRenderer(TextBodyRenderer):
-    media_type = "text/plain"
-    format = "text"
-
-
-CITATION_RENDERERS = [
-    renderers.JSONRenderer,
-    CSLJSONRenderer,
-    BibTeXRenderer,
-    RISRenderer,
-    PlainTextRenderer,
-    renderers.BrowsableAPIRenderer,
-]
-
-
-CITATION_SCHEMA = {
-    "parameters": [
-        OpenApiParameter(
-            "format",
-            OpenApiTypes.STR,
-            enum=list(citations.FORMATS),
-            description="Citation format (json by default)",
-        )
-    ],
-    "responses": {
-        (200, "application/json"): CitationSerializer,
-        (200, "application/vnd.citationstyles.csl+json"): OpenApiTypes.ANY,
-        (200, "application/x-bibtex"): OpenApiTypes.STR,
-        (200, "application/x-research-info-systems"): OpenApiTypes.STR,
-        (200, "text/plain"): OpenApiTypes.STR,
-    },
-    "examples": docs.CITATION_EXAMPLES,
-}
-
-
-def first_capture(version: Version) -> Capture | None:
-    return version.captures.order_by("captured_at", "id").first()
-
-
-def build_citation(
-    request, *, kind, record_id, title, version, provision=None, span=None
-) -> citations.Citation:
-    """The citation of a version, or of a provision's exact span in it (``span``)."""
-    capture = first_capture(version)
-    document = version.document
-    if provision is not None:
-        # The provision page pinned to this version (the page honours ?version=).
-        permalink = f"{provision.get_absolute_url()}?version={version.pk}"
-    else:
-        permalink = version.get_absolute_url()
-    return citations.Citation(
-        kind=kind,
-        record_id=record_id,
-        title=title,
-        platform=document.platform.name,
-        document=document.name,
-        document_record_id=document.record_id,
-        version_id=version.pk,
-        captured_at=version.captured_at,
-        origin=version.origin,
-        origin_ref=version.origin_ref,
-        commit=capture.commit if capture else "",
-        source_url=version.source_url,
-        version_sha256=version.sha256,
-        text_sha256=sha256_text(version.text[span.start : span.end]) if span else None,
-        permalink=request.build_absolute_uri(permalink),
-        accessed=timezone.localdate(),
-    )
-
-
-class CitationMixin:
-    """Citation actions answer in the negotiated format; their errors are always JSON."""
-
-    def cite(self, request, citation: citations.Citation):
-        fmt = request.accepted_renderer.format
-        render = citations.RENDER.get(fmt, citations.as_json)
-        # The record changes when its access date does: at midnight.
-        today = dt.datetime.combine(citation.accessed, dt.time.min, tzinfo=dt.UTC)
-        return conditional_response(
-            request, render(citation), last_modified=max(citation.captured_at, today)
-        )
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        renderer = getattr(request, "accepted_renderer", None)
-        if response.status_code >= 400 and isinstance(renderer, TextBodyRenderer | CSLJSONRenderer):
-            request.accepted_renderer = renderers.JSONRenderer()
-            request.accepted_media_type = "application/json"
-        return super().finalize_response(request, response, *args, **kwargs)
+EXAMPLES = Path(__file__).resolve().parent / "data" / "api_examples"
 
 
 def count_of(model, **filters):
@@ -207,29 +87,11 @@ def get_by_record_id(queryset, prefix: str, value: str):
         raise exceptions.NotFound(f"No record {format_record_id(prefix, pk)}.") from None
 
 
-# -- viewsets ------------------------------------------------------------------------------
-
-
 @extend_schema_view(
-    list=extend_schema(examples=[docs.example("A platform", docs.PLATFORM)]),
-    retrieve=extend_schema(
-        examples=[
-            docs.example(
-                "OpenAI",
-                {
-                    **docs.PLATFORM,
-                    "documents": [
-                        {
-                            key: docs.DOCUMENT[key]
-                            for key in ("record_id", "slug", "name", "latest_version", "url")
-                        }
-                    ],
-                },
-            )
-        ]
-    ),
+    list=extend_schema(examples=[docs.example("A platform", EXAMPLES / "platform.json")]),
+    retrieve=extend_schema(examples=[docs.example("OpenAI", EXAMPLES / "platform-detail.json")]),
 )
-class PlatformViewSet(viewsets.ReadOnlyModelViewSet):
+class PlatformViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     """Platforms with at least one stored document version, by slug."""
 
     lookup_field = "slug"
@@ -248,16 +110,12 @@ class PlatformViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return PlatformDetailSerializer if self.action == "retrieve" else PlatformSerializer
 
-    def retrieve(self, request, *args, **kwargs):
-        platform = self.get_object()
-        data = self.get_serializer(platform).data
-        return conditional_response(request, data, last_modified=platform.updated_at)
-
     @extend_schema(
-        responses=DocumentSerializer, examples=[docs.example("A document", docs.DOCUMENT)]
+        responses=DocumentSerializer,
+        examples=[docs.example("A document", EXAMPLES / "document.json")],
     )
     @action(detail=True, url_path=r"documents/(?P<document_slug>[^/]+)")
-    def document(self, request, slug=None, document_slug=None):
+    def document(self, request, slug=None, document_slug=None, format=None):
         """A document by platform slug and document slug."""
         try:
             document = DocumentViewSet.queryset_for_detail().get(
@@ -270,10 +128,10 @@ class PlatformViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[docs.example("A document", docs.DOCUMENT)]),
-    retrieve=extend_schema(examples=[docs.example("A document", docs.DOCUMENT)]),
+    list=extend_schema(examples=[docs.example("A document", EXAMPLES / "document.json")]),
+    retrieve=extend_schema(examples=[docs.example("A document", EXAMPLES / "document.json")]),
 )
-class DocumentViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
+class DocumentViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     """Documents (usage policy, terms...) by record ID ``D-000123``."""
 
     serializer_class = DocumentSerializer
@@ -297,54 +155,23 @@ class DocumentViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
     def get_object(self):
         return get_by_record_id(self.get_queryset(), "D", self.kwargs["pk"])
 
-    def retrieve(self, request, *args, **kwargs):
-        document = self.get_object()
-        data = self.get_serializer(document).data
-        return conditional_response(request, data, last_modified=document.updated_at)
-
-    @extend_schema(summary="Citation record of the document's latest version", **CITATION_SCHEMA)
+    @extend_schema(**citation_schema("Citation record of the document's latest version"))
     @action(detail=True, renderer_classes=CITATION_RENDERERS)
-    def citation(self, request, pk=None):
+    def citation(self, request, pk=None, format=None):
         document = self.get_object()
         version = Version.objects.select_related("document__platform").get(
             pk=document.latest_version_id
         )
-        title = f"{document.platform.name}, {document.name}"
-        return self.cite(
-            request,
-            build_citation(
-                request, kind="document", record_id=document.record_id, title=title, version=version
-            ),
-        )
+        return self.cite(request, citations.cite_document(document, version, request=request))
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[docs.example("A version", docs.VERSION)]),
+    list=extend_schema(examples=[docs.example("A version", EXAMPLES / "version.json")]),
     retrieve=extend_schema(
-        examples=[
-            docs.example(
-                "A version with its text",
-                {
-                    **docs.VERSION,
-                    "captures": [
-                        {
-                            "kind": "change",
-                            "captured_at": "2025-10-29T17:04:11Z",
-                            "repository": "genai-contrib-versions",
-                            "commit": "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
-                            "path": "OpenAI/Usage Policies.md",
-                            "subject": "Record new changes of OpenAI Usage Policies",
-                            "source_url": "https://openai.com/policies/usage-policies/",
-                            "licence": "",
-                        }
-                    ],
-                    "text": "# Usage Policies\n\n…",
-                },
-            )
-        ]
+        examples=[docs.example("A version with its text", EXAMPLES / "version-detail.json")]
     ),
 )
-class VersionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
+class VersionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     """Stored versions: the exact text of a document at a capture time, with its sha256."""
 
     lookup_value_regex = "[^/]+"
@@ -372,30 +199,17 @@ class VersionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
         except Version.DoesNotExist:
             raise exceptions.NotFound(f"No version {value}.") from None
 
-    def retrieve(self, request, *args, **kwargs):
-        version = self.get_object()
-        data = self.get_serializer(version).data
-        return conditional_response(request, data, last_modified=version.updated_at)
-
-    @extend_schema(summary="Citation record of this version", **CITATION_SCHEMA)
+    @extend_schema(**citation_schema("Citation record of this version"))
     @action(detail=True, renderer_classes=CITATION_RENDERERS)
-    def citation(self, request, pk=None):
-        version = self.get_object()
-        document = version.document
-        captured = f"{version.captured_at:%Y-%m-%d}"
-        title = f"{document.platform.name}, {document.name}, version of {captured}"
-        return self.cite(
-            request,
-            build_citation(
-                request, kind="version", record_id=document.record_id, title=title, version=version
-            ),
-        )
+    def citation(self, request, pk=None, format=None):
+        return self.cite(request, citations.cite_version(self.get_object(), request=request))
 
     @extend_schema(
-        responses=VerifySerializer, examples=[docs.example("The text is intact", docs.VERIFY)]
+        responses=VerifySerializer,
+        examples=[docs.example("The text is intact", EXAMPLES / "verify.json")],
     )
     @action(detail=True)
-    def verify(self, request, pk=None):
+    def verify(self, request, pk=None, format=None):
         """Re-hash the stored text now and compare it with the recorded sha256."""
         version = self.get_object()
         computed = sha256_text(version.text)
@@ -413,10 +227,12 @@ class VersionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[docs.example("A provision", docs.PROVISION)]),
-    retrieve=extend_schema(examples=[docs.example("A provision", docs.PROVISION_DETAIL)]),
+    list=extend_schema(examples=[docs.example("A provision", EXAMPLES / "provision.json")]),
+    retrieve=extend_schema(
+        examples=[docs.example("A provision", EXAMPLES / "provision-detail.json")]
+    ),
 )
-class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
+class ProvisionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     """Provisions (verbatim clauses) by record ID ``P-000123``, with clause type and history."""
 
     lookup_value_regex = "[^/]+"
@@ -455,31 +271,26 @@ class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
         return ProvisionSerializer if self.action == "list" else ProvisionDetailSerializer
 
     def get_object(self):
-        return get_by_record_id(self.get_queryset(), "P", self.kwargs["pk"])
-
-    def retrieve(self, request, *args, **kwargs):
-        provision = self.get_object()
+        provision = get_by_record_id(self.get_queryset(), "P", self.kwargs["pk"])
         provision.applicable_regulations = applicable_regulations(provision)
-        data = self.get_serializer(provision).data
+        return provision
+
+    def get_last_modified(self, provision):
         assignment = assignment_of(provision)
-        changed = max([provision.updated_at, *([assignment.updated_at] if assignment else [])])
-        return conditional_response(request, data, last_modified=changed)
+        return max([provision.updated_at, *([assignment.updated_at] if assignment else [])])
 
     @extend_schema(
-        summary="Citation record of the provision, pinned to one version",
-        parameters=[
-            *CITATION_SCHEMA["parameters"],
+        **citation_schema(
+            "Citation record of the provision, pinned to one version",
             OpenApiParameter(
                 "version",
                 OpenApiTypes.INT,
                 description="A version the provision appears in (default: the latest one)",
             ),
-        ],
-        responses=CITATION_SCHEMA["responses"],
-        examples=CITATION_SCHEMA["examples"],
+        )
     )
     @action(detail=True, renderer_classes=CITATION_RENDERERS)
-    def citation(self, request, pk=None):
+    def citation(self, request, pk=None, format=None):
         provision = get_by_record_id(
             Provision.objects.select_related("document__platform").defer("search_vector"), "P", pk
         )
@@ -487,7 +298,7 @@ class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
         if not version_id.isdigit():
             raise exceptions.ValidationError({"version": ["Must be a version ID (an integer)."]})
         span = (
-            Span.objects.select_related("version__document__platform")
+            Span.objects.select_related("version")
             .filter(provision=provision, version_id=int(version_id))
             .first()
         )
@@ -495,23 +306,9 @@ class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
             raise exceptions.ValidationError(
                 {"version": [f"{provision.record_id} does not appear in version {version_id}."]}
             )
-        title = citations.provision_title(
-            platform=provision.document.platform.name,
-            document=provision.document.name,
-            record_id=provision.record_id,
-            heading=span.heading_path,
-        )
+        clause = span.version.text[span.start : span.end]
         return self.cite(
-            request,
-            build_citation(
-                request,
-                kind="provision",
-                record_id=provision.record_id,
-                title=title,
-                version=span.version,
-                provision=provision,
-                span=span,
-            ),
+            request, citations.cite_provision(provision, span, clause=clause, request=request)
         )
 
     @extend_schema(
@@ -519,8 +316,8 @@ class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
         request=CurateSerializer,
         responses=ProvisionDetailSerializer,
         examples=[
-            OpenApiExample("Set the clause type", value={"clause_type": "csam"}, request_only=True),
-            docs.example("The provision, curated", docs.PROVISION_DETAIL),
+            docs.request_example("Set the clause type", EXAMPLES / "curate-request.json"),
+            docs.example("The provision, curated", EXAMPLES / "provision-detail.json"),
         ],
     )
     @action(
@@ -529,7 +326,7 @@ class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
         url_path="clause-type",
         permission_classes=[permissions.IsAdminUser],
     )
-    def curate(self, request, pk=None):
+    def curate(self, request, pk=None, format=None):
         """Kept by every re-run of clause-type assignment; matches and coverage are
         recomputed by the worker right after."""
         provision = get_by_record_id(Provision.objects.defer("search_vector"), "P", pk)
@@ -544,7 +341,9 @@ class ProvisionViewSet(CitationMixin, viewsets.ReadOnlyModelViewSet):
         return self.retrieve(request, pk=pk)
 
 
-@extend_schema_view(list=extend_schema(examples=[docs.example("A change", docs.CHANGE)]))
+@extend_schema_view(
+    list=extend_schema(examples=[docs.example("A change", EXAMPLES / "change.json")])
+)
 class ChangeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Versions after the first, newest first: what changed, and how much.
 
@@ -579,7 +378,7 @@ SEMANTIC_LIMIT = 100
     list=extend_schema(
         parameters=[SearchParameters],
         summary="Full-text or semantic search over provisions",
-        examples=[docs.example("A full-text match", docs.SEARCH_RESULT)],
+        examples=[docs.example("A full-text match", EXAMPLES / "search-result.json")],
     )
 )
 class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -603,23 +402,23 @@ class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         parameters.is_valid(raise_exception=True)
         q, mode = parameters.validated_data["q"], parameters.validated_data["mode"]
         provisions = self.filter_queryset(self.get_queryset())
-        if mode == SearchMode.TEXT:
-            results = provisions.search(q)
-        else:
-            try:
-                results = semantic_search(
-                    q, provisions=provisions, limit=SEMANTIC_LIMIT, encoder=embeddings.get_encoder()
-                )
-            except ModelUnavailable as error:
-                raise ModelUnavailableError(
-                    f"Semantic search is unavailable: {error}. Full-text search "
-                    "(mode=text) does not need the model."
-                ) from error
+        results = provisions.search(q) if mode == SearchMode.TEXT else self.semantic(q, provisions)
         page = self.paginate_queryset(results)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-
-OTA_EXAMPLE = "https://github.com/OpenTermsArchive/genai-contrib-versions.git"
+    def semantic(self, q: str, provisions) -> list[Provision]:
+        try:
+            return semantic_search(
+                q, provisions=provisions, limit=SEMANTIC_LIMIT, encoder=embeddings.get_encoder()
+            )
+        except ModelUnavailable as error:
+            detail = (
+                f"Semantic search is unavailable: {error}. Full-text search "
+                "(mode=text) does not need the model."
+            )
+            if isinstance(error, WarmingUp):
+                raise WarmingUpError(detail, embedded=error.embedded, total=error.total) from error
+            raise ModelUnavailableError(detail) from error
 
 
 @extend_schema_view(
@@ -627,12 +426,8 @@ OTA_EXAMPLE = "https://github.com/OpenTermsArchive/genai-contrib-versions.git"
         summary="Queue an import in the worker (staff token)",
         responses={202: ImportSerializer},
         examples=[
-            docs.example("Queued", {"sources": [OTA_EXAMPLE]}),
-            OpenApiExample(
-                "The Open Terms Archive GenAI versions",
-                value={"sources": [OTA_EXAMPLE]},
-                request_only=True,
-            ),
+            docs.example("Queued", EXAMPLES / "import.json"),
+            docs.request_example("The Open Terms Archive GenAI versions", EXAMPLES / "import.json"),
         ],
     )
 )

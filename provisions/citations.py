@@ -3,8 +3,9 @@
 A citation pins the exact stored text: the version (its capture time and where it came from,
 such as an Open Terms Archive commit), the sha256 of the version text and, for a provision,
 the sha256 of the provision's exact span in that version, and a permalink to the page pinned
-to that version. Everything here is pure: the API builds a ``Citation`` from rows it has read
-and asks for a format.
+to that version. The provision page and the API build a ``Citation`` with the same functions
+(``cite_provision``, ``cite_document``, ``cite_version``), then ask for a format; the formats
+are pure.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass
+
+from django.utils import timezone
+
+from provisions.models import Document, Provision, Span, Version, sha256_text
 
 FORMATS = ("json", "csl-json", "bibtex", "ris", "text")
 ORIGINS = {"ota": "Open Terms Archive", "corpus": "Corpus file", "live": "Live fetch"}
@@ -41,6 +46,74 @@ class Citation:
 def provision_title(*, platform: str, document: str, record_id: str, heading: list[str]) -> str:
     where = f" ({' › '.join(heading)})" if heading else ""
     return f"{platform}, {document}{where}, provision {record_id}"
+
+
+def cite_provision(provision: Provision, span: Span, *, clause: str, request) -> Citation:
+    """The provision as it reads in one version (``span``, its exact text ``clause``), with
+    the provision page pinned to that version (the page honours ``?version=``)."""
+    version, document = span.version, provision.document
+    title = provision_title(
+        platform=document.platform.name,
+        document=document.name,
+        record_id=provision.record_id,
+        heading=span.heading_path,
+    )
+    permalink = f"{provision.get_absolute_url()}?version={version.pk}"
+    return _cite(
+        version,
+        document=document,
+        kind="provision",
+        record_id=provision.record_id,
+        title=title,
+        permalink=request.build_absolute_uri(permalink),
+        text_sha256=sha256_text(clause),
+    )
+
+
+def cite_document(document: Document, version: Version, *, request) -> Citation:
+    """The document as its (latest) ``version`` reads."""
+    return _cite(
+        version,
+        document=document,
+        kind="document",
+        record_id=document.record_id,
+        title=f"{document.platform.name}, {document.name}",
+        permalink=request.build_absolute_uri(version.get_absolute_url()),
+    )
+
+
+def cite_version(version: Version, *, request) -> Citation:
+    document = version.document
+    title = f"{document.platform.name}, {document.name}, version of {version.captured_at:%Y-%m-%d}"
+    return _cite(
+        version,
+        document=document,
+        kind="version",
+        record_id=document.record_id,
+        title=title,
+        permalink=request.build_absolute_uri(version.get_absolute_url()),
+    )
+
+
+def _cite(version: Version, *, document: Document, text_sha256=None, **fields) -> Citation:
+    """What every citation of ``version`` says: where the text came from (the first
+    capture's commit) and its hashes, accessed today."""
+    commit = version.captures.order_by("captured_at", "id").values_list("commit", flat=True).first()
+    return Citation(
+        platform=document.platform.name,
+        document=document.name,
+        document_record_id=document.record_id,
+        version_id=version.pk,
+        captured_at=version.captured_at,
+        origin=version.origin,
+        origin_ref=version.origin_ref,
+        commit=commit or "",
+        source_url=version.source_url,
+        version_sha256=version.sha256,
+        text_sha256=text_sha256,
+        accessed=timezone.localdate(),
+        **fields,
+    )
 
 
 def as_json(citation: Citation) -> dict:

@@ -7,33 +7,15 @@ so a client can always get back to the evidence.
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from atlas.api import SparseFieldsMixin
+from atlas.serializers import PageField, SparseFieldsMixin, absolute
 from comparisons.models import ClauseType
 from provisions.ingest import remote_policy
 from provisions.models import Document, Platform, Provision, Version
 from provisions.search import SearchMode, excerpt
 from provisions.sources import SourceError
-
-
-def absolute(request, path: str) -> str:
-    return request.build_absolute_uri(path) if request is not None else path
-
-
-class PageField(serializers.Field):
-    """The record's HTML page (``get_absolute_url``), as an absolute URL."""
-
-    def __init__(self, **kwargs):
-        super().__init__(source="*", read_only=True, **kwargs)
-
-    def to_representation(self, instance):
-        return absolute(self.context.get("request"), instance.get_absolute_url())
-
-
-PageField = extend_schema_field(OpenApiTypes.URI)(PageField)
 
 
 class PlatformSerializer(SparseFieldsMixin, serializers.ModelSerializer):

@@ -21,7 +21,6 @@ from provisions.models import (
     Span,
     Version,
     parse_record_id,
-    sha256_text,
 )
 from provisions.search import SearchMode, excerpt, filter_provisions, ranked, search_query
 from regulations import queries as regulation_queries
@@ -305,35 +304,7 @@ def provision_detail(request, record_id):
 
 def _citations(request, provision, span) -> dict[str, str]:
     """The citation of this provision as shown (pinned to its version), in every format."""
-    version, document = span.version, provision.document
-    citation = citations.Citation(
-        kind="provision",
-        record_id=provision.record_id,
-        title=citations.provision_title(
-            platform=document.platform.name,
-            document=document.name,
-            record_id=provision.record_id,
-            heading=span.heading_path,
-        ),
-        platform=document.platform.name,
-        document=document.name,
-        document_record_id=document.record_id,
-        version_id=version.pk,
-        captured_at=version.captured_at,
-        origin=version.origin,
-        origin_ref=version.origin_ref,
-        commit=version.captures.order_by("captured_at", "id")
-        .values_list("commit", flat=True)
-        .first()
-        or "",
-        source_url=version.source_url,
-        version_sha256=version.sha256,
-        text_sha256=sha256_text(span.clause),
-        permalink=request.build_absolute_uri(
-            f"{provision.get_absolute_url()}?version={version.pk}"
-        ),
-        accessed=timezone.localdate(),
-    )
+    citation = citations.cite_provision(provision, span, clause=span.clause, request=request)
     return {
         "permalink": citation.permalink,
         "text": citations.as_text(citation).strip(),

@@ -1,122 +1,23 @@
 """API for the regulation catalog: each law, the clause types that engage it, and which
-tracked platforms address it, counted from ``regulations.queries.provisions_addressing`` (the
-provisions themselves are one link away: ``/api/v1/provisions/?regulation=<slug>``)."""
+tracked platforms address it, counted by ``regulations.queries.regulation_coverage_counts``
+(the provisions themselves are one link away: ``/api/v1/provisions/?regulation=<slug>``).
+Serializers are in ``regulations.serializers``, schema examples in ``data/api_examples/``."""
 
 from __future__ import annotations
 
-from django.db.models import Count
-from django.urls import reverse
+from pathlib import Path
+
 from django_filters import rest_framework as df
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
 
 from atlas import schema as docs
-from atlas.api import SparseFieldsMixin, conditional_response
-from provisions.serializers import PageField, absolute
+from atlas.api import ConditionalRetrieveMixin
 from regulations.models import Regulation, Status
-from regulations.queries import (
-    clause_types_engaging,
-    provisions_addressing,
-    tracked_platforms,
-)
+from regulations.queries import clause_types_engaging, regulation_coverage_counts
+from regulations.serializers import RegulationDetailSerializer, RegulationSerializer
 
-
-class RegulationSerializer(SparseFieldsMixin, serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="api:regulation-detail", lookup_field="slug"
-    )
-    page = PageField()
-    url_official = serializers.CharField(
-        source="url", read_only=True, help_text="The official text (may be empty)"
-    )
-
-    class Meta:
-        model = Regulation
-        fields = [
-            "slug",
-            "short_name",
-            "name",
-            "citation",
-            "jurisdiction",
-            "jurisdiction_name",
-            "level",
-            "kind",
-            "status",
-            "enacted",
-            "in_force",
-            "applies_from",
-            "unverified",
-            "url_official",
-            "url",
-            "page",
-        ]
-
-
-class EngagingClauseTypeSerializer(serializers.Serializer):
-    slug = serializers.CharField(source="clause_type.slug")
-    name = serializers.CharField(source="clause_type.name")
-    article = serializers.CharField(allow_blank=True)
-    rationale = serializers.CharField()
-
-
-class AddressingPlatformSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    live_provisions = serializers.IntegerField(help_text="Its live provisions addressing it")
-    provisions = serializers.URLField(help_text="Those provisions, as an API list")
-
-
-class CoverageSerializer(serializers.Serializer):
-    tracked = serializers.IntegerField(help_text="Platforms with at least one stored version")
-    addressing = AddressingPlatformSerializer(many=True)
-    silent = serializers.ListField(child=serializers.CharField(), help_text="Platform slugs")
-
-
-class RegulationDetailSerializer(RegulationSerializer):
-    clause_types = EngagingClauseTypeSerializer(many=True, read_only=True, source="engaging")
-    coverage = serializers.SerializerMethodField()
-
-    class Meta(RegulationSerializer.Meta):
-        fields = [
-            *RegulationSerializer.Meta.fields,
-            "summary",
-            "authorities",
-            "key_provisions",
-            "notes",
-            "sources",
-            "clause_types",
-            "coverage",
-        ]
-
-    @extend_schema_field(CoverageSerializer)
-    def get_coverage(self, regulation):
-        request = self.context.get("request")
-        tracked = tracked_platforms()
-        counts = dict(
-            provisions_addressing(regulation)
-            .filter(document__platform__in=tracked)
-            .order_by()
-            .values("document__platform_id")
-            .annotate(n=Count("pk"))
-            .values_list("document__platform_id", "n")
-        )
-        listing = reverse("api:provision-list")
-        return {
-            "tracked": len(tracked),
-            "addressing": [
-                {
-                    "slug": p.slug,
-                    "name": p.name,
-                    "live_provisions": counts[p.pk],
-                    "provisions": absolute(
-                        request, f"{listing}?regulation={regulation.slug}&platform={p.slug}"
-                    ),
-                }
-                for p in tracked
-                if p.pk in counts
-            ],
-            "silent": [p.slug for p in tracked if p.pk not in counts],
-        }
+EXAMPLES = Path(__file__).resolve().parent / "data" / "api_examples"
 
 
 class RegulationFilter(df.FilterSet):
@@ -133,10 +34,12 @@ class RegulationFilter(df.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[docs.example("A regulation", docs.REGULATION)]),
-    retrieve=extend_schema(examples=[docs.example("A regulation", docs.REGULATION_DETAIL)]),
+    list=extend_schema(examples=[docs.example("A regulation", EXAMPLES / "regulation.json")]),
+    retrieve=extend_schema(
+        examples=[docs.example("A regulation", EXAMPLES / "regulation-detail.json")]
+    ),
 )
-class RegulationViewSet(viewsets.ReadOnlyModelViewSet):
+class RegulationViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
     """The regulation catalog, by slug; detail says which tracked platforms address each law."""
 
     lookup_field = "slug"
@@ -149,8 +52,8 @@ class RegulationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return RegulationSerializer if self.action == "list" else RegulationDetailSerializer
 
-    def retrieve(self, request, *args, **kwargs):
-        regulation = self.get_object()
+    def get_object(self):
+        regulation = super().get_object()
         regulation.engaging = list(clause_types_engaging(regulation))
-        data = self.get_serializer(regulation).data
-        return conditional_response(request, data, last_modified=regulation.updated_at)
+        regulation.coverage_counts = regulation_coverage_counts(regulation)
+        return regulation

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from comparisons.models import Assignment, ClauseType
 from provisions.models import Platform, Provision
@@ -176,6 +176,45 @@ def regulation_coverage(regulation: Regulation) -> RegulationCoverage:
     for provision in provisions:
         rows[provision.document.platform_id].provisions.append(provision)
     return RegulationCoverage(regulation=regulation, rows=list(rows.values()), tracked=len(rows))
+
+
+@dataclass
+class AddressingCount:
+    regulation: Regulation
+    platform: Platform
+    live_provisions: int  # its live provisions addressing the regulation
+
+
+@dataclass
+class CoverageCounts:
+    """``RegulationCoverage`` counted rather than listed: what the API's detail shows."""
+
+    regulation: Regulation
+    addressing: list[AddressingCount]  # tracked platforms with live provisions addressing it
+    silent: list[Platform]  # tracked platforms with none
+    tracked: int
+
+
+def regulation_coverage_counts(regulation: Regulation) -> CoverageCounts:
+    """For each tracked platform, how many of its live provisions address the regulation, in
+    one count query (the provisions are an API list away)."""
+    tracked = tracked_platforms()
+    counts = dict(
+        provisions_addressing(regulation)
+        .filter(document__platform__in=tracked)
+        .order_by()
+        .values("document__platform_id")
+        .annotate(n=Count("pk"))
+        .values_list("document__platform_id", "n")
+    )
+    return CoverageCounts(
+        regulation=regulation,
+        addressing=[
+            AddressingCount(regulation, p, counts[p.pk]) for p in tracked if p.pk in counts
+        ],
+        silent=[p for p in tracked if p.pk not in counts],
+        tracked=len(tracked),
+    )
 
 
 # The search filter by regulation: parameter -> lookup on Provision (it fans out over the
