@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
-from tests.factories import FakeEncoder
+from tests.factories import FakeEncoder, check_deferred_constraints
 from tests.factories import build_api_world as build_world
 
 
@@ -35,7 +35,9 @@ def module_world(django_db_setup, django_db_blocker, tmp_path_factory):
         override_settings(ATLAS_EMBED_AFTER_IMPORT=False),
         transaction.atomic(),
     ):
-        yield build_world(tmp_path_factory.mktemp("world"), FakeEncoder())
+        world = build_world(tmp_path_factory.mktemp("world"), FakeEncoder())
+        check_deferred_constraints()
+        yield world
         transaction.set_rollback(True)
 
 

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 
 from regulations.evaluation import evaluate_links, locate_provisions, read_pairs
 from regulations.queries import applicable_regulations
+from tests.factories import check_deferred_constraints
 
 pytestmark = [pytest.mark.realdata, pytest.mark.django_db]
 
@@ -40,6 +41,7 @@ def assigned(real_data, django_db_blocker):
         )
         encode_cached(list(texts), encoder=encoder)
         assign_provisions(encoder=encoder)
+        check_deferred_constraints()
         yield located
         transaction.set_rollback(True)
 
