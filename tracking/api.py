@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
+from pathlib import Path
+
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from atlas import schema as docs
 from tracking import track
 from tracking.models import Declaration
 
@@ -55,6 +58,13 @@ class TrackingSerializer(serializers.ModelSerializer):
         return self.context.setdefault("next_run", track.next_run())
 
 
+EXAMPLES = Path(__file__).resolve().parent / "data" / "api_examples"
+DECLARED = docs.example("Declared, not captured yet", EXAMPLES / "tracking.json")
+
+
+@extend_schema_view(
+    list=extend_schema(examples=[DECLARED]), retrieve=extend_schema(examples=[DECLARED])
+)
 class TrackingViewSet(viewsets.ReadOnlyModelViewSet):
     """Declared documents: their URLs, last fetch and its result, last error, next fetch.
     ``captured`` is false for documents declared but not captured yet."""
