@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from atlas import pipeline
+from provisions import reading
 from provisions import sources as readers
 from provisions.bulk import analyze_tables, copy_rows, reserve_ids, update_rows
 from provisions.history import refresh_history
@@ -89,7 +90,7 @@ def import_sources(
     report = ImportReport()
     load_seeds()
     known = set(Capture.objects.values_list("key", flat=True))
-    captures: list[readers.Capture] = []
+    captures: list[reading.Capture] = []
     for name in source_names:
         try:
             found = readers.read_source(
@@ -99,7 +100,7 @@ def import_sources(
                 max_bytes=settings.ATLAS_MAX_DOCUMENT_BYTES,
                 remote=remote,
             )
-        except readers.SourceError as error:
+        except reading.SourceError as error:
             report.errors[name] = str(error)
             continue
         report.read[name] = len(found)
@@ -241,7 +242,7 @@ class Store:
         self.claimed: set[int] = set()  # provision ids already in the re-followed lineage
         self.kinds: list[tuple[int, str]] = []  # (provision id, kind) of records given back
 
-    def store_all(self, captures: list[readers.Capture], *, progress=None) -> None:
+    def store_all(self, captures: list[reading.Capture], *, progress=None) -> None:
         iterator = progress(captures) if progress else captures
         for capture in iterator:
             self.store(capture)
@@ -265,7 +266,7 @@ class Store:
 
     # -- routing --------------------------------------------------------------------------
 
-    def document_for(self, capture: readers.Capture) -> Document:
+    def document_for(self, capture: reading.Capture) -> Document:
         if capture.origin == "corpus":
             platform = self.platform(capture.platform_slug, capture.platform_name)
             return self.document(platform, capture.document_slug, capture.document_name)
@@ -308,7 +309,7 @@ class Store:
             self.by_sha[document.pk] = {v.sha256: v for v in versions}
         return self.timelines[document.pk]
 
-    def store(self, capture: readers.Capture) -> None:
+    def store(self, capture: reading.Capture) -> None:
         document = self.document_for(capture)
         timeline = self.timeline(document)
         version = self.by_sha[document.pk].get(capture.sha256)
@@ -339,7 +340,7 @@ class Store:
         self.report.captures += 1
         self.report.documents.add(document.pk)
 
-    def new_version(self, document: Document, capture: readers.Capture, timeline) -> Version:
+    def new_version(self, document: Document, capture: reading.Capture, timeline) -> Version:
         previous = [v for v in timeline if v.captured_at <= capture.captured_at]
         version = Version.objects.create(
             document=document,

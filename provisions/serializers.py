@@ -15,8 +15,8 @@ from atlas.api import SparseFieldsMixin
 from comparisons.models import ClauseType
 from provisions.ingest import remote_policy
 from provisions.models import Document, Platform, Provision, Version
+from provisions.reading import SourceError
 from provisions.search import SearchMode, excerpt
-from provisions.sources import SourceError
 
 
 def absolute(request, path: str) -> str:
