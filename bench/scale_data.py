@@ -21,7 +21,8 @@ import time
 from django.db import transaction
 from django.utils import timezone
 
-from comparisons.clustering import confidence_band, store_coverage
+from comparisons.classifier import confidence_band
+from comparisons.clustering import store_coverage
 from comparisons.models import Assignment, SimilarProvision
 from comparisons.taxonomy import load_clause_types
 from provisions.bulk import analyze_tables, copy_rows, reserve_ids, update_rows

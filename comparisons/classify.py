@@ -1,6 +1,6 @@
 """Classify one clause text on demand (the API's ``POST /api/v1/classify/``).
 
-The classifier is the worker's (``comparisons.clustering``): the worker trains it and stores it
+The classifier is the worker's (``comparisons.classifier``): the worker trains it and stores it
 (``TrainedClassifier``), and this module loads it once per process, model and training data.
 The web process never trains it nor encodes the taxonomy; until the worker has stored it,
 ``WarmingUp`` says how far the worker has got. The sentence model is still loaded lazily here to
@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from comparisons.clustering import (
+from comparisons.classifier import (
     ClauseClassifier,
     confidence_band,
     load_classifier,

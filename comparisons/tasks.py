@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from comparisons import clustering
+from comparisons import classifier, clustering
 from provisions.tasks import TASK_OPTIONS
 
 
@@ -19,4 +19,4 @@ def assign_provisions() -> dict:
 def train_classifier() -> bool:
     """Train and store the classifier the web process loads, unless it is stored already for
     this model and taxonomy (idempotent); queued when a worker starts."""
-    return clustering.train_stored_classifier()
+    return classifier.train_stored_classifier()

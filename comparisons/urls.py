@@ -5,7 +5,7 @@ from comparisons import views
 
 class ClauseTypeSlugConverter:
     """Any slug without a slash: discovered types named before their slugs were made ASCII
-    (``clustering._discovered_type``) hold other scripts and punctuation ("customer’s"), and
+    (``discovery._discovered_type``) hold other scripts and punctuation ("customer’s"), and
     their pages must keep working."""
 
     regex = r"[^/]+"

@@ -17,15 +17,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
 from atlas import pipeline
+from provisions import reading
 from provisions import sources as readers
-from provisions.bulk import analyze_tables, copy_rows, reserve_ids, update_rows
+from provisions.bulk import analyze_tables, copy_rows, update_rows
 from provisions.history import refresh_history
-from provisions.lineage import Known, match_segments
+from provisions.linking import Linking
 from provisions.models import (
     Capture,
     Document,
@@ -37,7 +37,7 @@ from provisions.models import (
     Span,
     Version,
 )
-from provisions.parse import hash_text, normalize_text, split_provisions
+from provisions.parse import hash_text
 
 logger = logging.getLogger(__name__)
 SEEDS = Path(__file__).resolve().parent / "seeds" / "sources.json"
@@ -89,7 +89,7 @@ def import_sources(
     report = ImportReport()
     load_seeds()
     known = set(Capture.objects.values_list("key", flat=True))
-    captures: list[readers.Capture] = []
+    captures: list[reading.Capture] = []
     for name in source_names:
         try:
             found = readers.read_source(
@@ -99,7 +99,7 @@ def import_sources(
                 max_bytes=settings.ATLAS_MAX_DOCUMENT_BYTES,
                 remote=remote,
             )
-        except readers.SourceError as error:
+        except reading.SourceError as error:
             report.errors[name] = str(error)
             continue
         report.read[name] = len(found)
@@ -211,10 +211,11 @@ COLUMNS = {
 }
 
 
-class Store:
+class Store(Linking):
     """Holds per-document state for the duration of one import transaction."""
 
     def __init__(self, report: ImportReport):
+        super().__init__()
         self.report = report
         self.routes: dict[str, list[DocumentSource]] = defaultdict(list)
         for route in DocumentSource.objects.select_related("document"):
@@ -226,22 +227,11 @@ class Store:
         self.documents_by_id: dict[int, Document] = {}
         self.timelines: dict[int, list[Version]] = {}  # document id -> versions by captured_at
         self.by_sha: dict[int, dict[str, Version]] = {}
-        self.known_spans: dict[int, list[Known]] = {}  # version id -> its provisions
-        self.earlier: dict[int, dict[str, tuple[int, int]]] = {}  # document id -> old wordings
         # Rows waiting for COPY, in the column order of COLUMNS.
         self.rows: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
         self.now = timezone.now()
-        self.revision_counts: dict[int, int] = {}  # provision id -> revisions so far
-        # Documents that got a version before one already stored: (captured_at, id) of the
-        # first version whose provisions are followed again, in date order, at the end.
-        self.relink_from: dict[int, tuple] = {}
-        # While re-following: the records those versions had, to give back to the same clauses
-        # ((version id, position) -> provision id, and text hash -> provision id).
-        self.reusable: dict[str, dict] = {}
-        self.claimed: set[int] = set()  # provision ids already in the re-followed lineage
-        self.kinds: list[tuple[int, str]] = []  # (provision id, kind) of records given back
 
-    def store_all(self, captures: list[readers.Capture], *, progress=None) -> None:
+    def store_all(self, captures: list[reading.Capture], *, progress=None) -> None:
         iterator = progress(captures) if progress else captures
         for capture in iterator:
             self.store(capture)
@@ -265,7 +255,7 @@ class Store:
 
     # -- routing --------------------------------------------------------------------------
 
-    def document_for(self, capture: readers.Capture) -> Document:
+    def document_for(self, capture: reading.Capture) -> Document:
         if capture.origin == "corpus":
             platform = self.platform(capture.platform_slug, capture.platform_name)
             return self.document(platform, capture.document_slug, capture.document_name)
@@ -308,7 +298,7 @@ class Store:
             self.by_sha[document.pk] = {v.sha256: v for v in versions}
         return self.timelines[document.pk]
 
-    def store(self, capture: readers.Capture) -> None:
+    def store(self, capture: reading.Capture) -> None:
         document = self.document_for(capture)
         timeline = self.timeline(document)
         version = self.by_sha[document.pk].get(capture.sha256)
@@ -339,7 +329,7 @@ class Store:
         self.report.captures += 1
         self.report.documents.add(document.pk)
 
-    def new_version(self, document: Document, capture: readers.Capture, timeline) -> Version:
+    def new_version(self, document: Document, capture: reading.Capture, timeline) -> Version:
         previous = [v for v in timeline if v.captured_at <= capture.captured_at]
         version = Version.objects.create(
             document=document,
@@ -361,169 +351,3 @@ class Store:
             self.follow_provisions(document, version, previous[-1] if previous else None)
         self.report.versions += 1
         return version
-
-    # -- versions arriving out of date order ----------------------------------------------
-
-    def relink_later(self, document: Document, version: Version) -> None:
-        """Versions from this one on are linked again, in date order, once all are stored:
-        each must be compared with the version before it on the timeline, whatever order
-        they arrived in (a version that lands between two others changes what follows it)."""
-        start = (version.captured_at, version.pk)
-        self.relink_from[document.pk] = min(self.relink_from.get(document.pk, start), start)
-
-    def relink(self, document: Document, start: tuple) -> None:
-        """Follow provisions again from ``start`` on, as if the versions had come in date order.
-
-        Provisions and revisions only those versions used are dropped and made again, but a
-        clause gets back its old record where it can (same place in the same version, or the
-        same wording), so records, and what refers to them, survive the relinking.
-        """
-        timeline = self.timelines[document.pk]
-        index = next(i for i, v in enumerate(timeline) if (v.captured_at, v.pk) >= start)
-        redo = timeline[index:]
-        old = Span.objects.filter(version__in=redo)
-        self.reusable = {
-            "at": {
-                (v, at): p for v, at, p in old.values_list("version_id", "position", "provision")
-            },
-            "hash": dict(old.values_list("revision__text_hash", "provision_id")),
-        }
-        old.delete()
-        Revision.objects.filter(provision__document=document, spans__isnull=True).delete()
-        self.claimed = set(
-            Span.objects.filter(version__document=document).values_list("provision_id", flat=True)
-        )
-        for provision_id in document.provisions.values_list("id", flat=True):
-            self.revision_counts.pop(provision_id, None)
-        self.earlier.pop(document.pk, None)
-        previous = timeline[index - 1] if index else None
-        for version in redo:
-            self.known_spans.pop(version.pk, None)
-            self.follow_provisions(document, version, previous)
-            previous = version
-        self.flush()
-        self.reusable = {}
-        document.provisions.filter(spans__isnull=True).delete()
-
-    def give_back(self, version: Version, new: list) -> dict[int, int]:
-        """Old records (while relinking) for the clauses that would get new ones."""
-        given = {}
-        for m in new if self.reusable else ():
-            for candidate in (
-                self.reusable["at"].get((version.pk, m.segment.position)),
-                self.reusable["hash"].get(m.segment.text_hash),
-            ):
-                if candidate is not None and candidate not in self.claimed:
-                    self.claimed.add(candidate)
-                    given[id(m)] = candidate
-                    self.kinds.append((candidate, m.segment.kind))
-                    break
-        return given
-
-    def known(self, version: Version) -> list[Known]:
-        if version.pk not in self.known_spans:
-            self.known_spans[version.pk] = [
-                Known(
-                    provision_id=s.provision_id,
-                    revision_id=s.revision_id,
-                    text_hash=s.revision.text_hash,
-                    normalized=normalize_text(version.text[s.start : s.end]),
-                    heading_path=tuple(s.heading_path),
-                )
-                for s in Span.objects.filter(version=version).select_related("revision")
-            ]
-        return self.known_spans[version.pk]
-
-    def earlier_wordings(self, document: Document) -> dict[str, tuple[int, int]]:
-        if document.pk not in self.earlier:
-            provision_ids = list(document.provisions.values_list("id", flat=True))
-            self.revision_counts.update(
-                Revision.objects.filter(provision_id__in=provision_ids)
-                .values("provision_id")
-                .annotate(count=Max("number"))
-                .values_list("provision_id", "count")
-            )
-            self.earlier[document.pk] = {
-                text_hash: (provision_id, revision_id)
-                for text_hash, provision_id, revision_id in Revision.objects.filter(
-                    provision_id__in=provision_ids
-                ).values_list("text_hash", "provision_id", "id")
-            }
-        return self.earlier[document.pk]
-
-    def follow_provisions(self, document: Document, version: Version, previous) -> None:
-        segments = split_provisions(version.text)
-        earlier = self.earlier_wordings(document)
-        matches = match_segments(
-            self.known(previous) if previous else [], segments, earlier=earlier
-        )
-        self.claimed.update(m.provision_id for m in matches if m.provision_id)
-        given = self.give_back(version, [m for m in matches if m.provision_id is None])
-        new = [m for m in matches if m.provision_id is None and id(m) not in given]
-        provision_ids = dict(zip(map(id, new), reserve_ids(Provision, len(new)), strict=True))
-        provision_ids.update(given)
-        for m in new:
-            self.rows["provision"].append(
-                (
-                    provision_ids[id(m)],
-                    document.pk,
-                    m.segment.text,
-                    m.segment.text_hash,
-                    list(m.segment.heading_path),
-                    m.segment.kind,
-                    version.pk,
-                    version.pk,
-                    1,
-                    self.now,
-                    self.now,
-                )
-            )
-        needs_revision = [m for m in matches if m.revision_id is None]
-        revision_ids = dict(
-            zip(map(id, needs_revision), reserve_ids(Revision, len(needs_revision)), strict=True)
-        )
-        for m in needs_revision:
-            provision_id = m.provision_id or provision_ids[id(m)]
-            number = self.revision_counts.get(provision_id, 0) + 1
-            self.revision_counts[provision_id] = number
-            self.rows["revision"].append(
-                (
-                    revision_ids[id(m)],
-                    provision_id,
-                    number,
-                    m.segment.text,
-                    m.segment.text_hash,
-                    version.pk,
-                    m.similarity,
-                    self.now,
-                    self.now,
-                )
-            )
-        known = []
-        for m in matches:
-            provision_id = m.provision_id or provision_ids[id(m)]
-            revision_id = m.revision_id or revision_ids[id(m)]
-            earlier.setdefault(m.segment.text_hash, (provision_id, revision_id))
-            self.rows["span"].append(
-                (
-                    version.pk,
-                    provision_id,
-                    revision_id,
-                    m.segment.position,
-                    m.segment.start,
-                    m.segment.end,
-                    list(m.segment.heading_path),
-                    m.segment.lead_in,
-                )
-            )
-            known.append(
-                Known(
-                    provision_id,
-                    revision_id,
-                    m.segment.text_hash,
-                    m.segment.normalized,
-                    m.segment.heading_path,
-                )
-            )
-        self.known_spans[version.pk] = known
-        self.report.provisions += len(new)

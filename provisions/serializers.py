@@ -14,8 +14,8 @@ from atlas.serializers import PageField, SparseFieldsMixin, absolute
 from comparisons.models import ClauseType
 from provisions.ingest import remote_policy
 from provisions.models import Document, Platform, Provision, Version
+from provisions.reading import SourceError
 from provisions.search import SearchMode, excerpt
-from provisions.sources import SourceError
 
 
 class PlatformSerializer(SparseFieldsMixin, serializers.ModelSerializer):

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from atlas import embedded_broker as embedded
-from comparisons import clustering
+from comparisons import classifier
 from tests.factories import FakeEncoder, check_deferred_constraints, use_broker
 
 REDIS_URL = os.environ.get("ATLAS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -70,18 +70,18 @@ def _fake_classifier_fitted_once():
     tens of seconds here and gives the same classifier for the same training data (a
     deterministic encoder, a deterministic solver), and most tests that assign clause types
     would otherwise fit it again. The real model's classifier is always fitted."""
-    fit, fitted = clustering.fit_classifier, {}
+    fit, fitted = classifier.fit_classifier, {}
 
     def fit_once(encoder, taxonomy, labels):
         if not isinstance(encoder, FakeEncoder):
             return fit(encoder, taxonomy, labels)
-        digest = clustering.training_digest(taxonomy, labels)
+        digest = classifier.training_digest(taxonomy, labels)
         if digest not in fitted:
             fitted[digest] = fit(encoder, taxonomy, labels)
         return fitted[digest]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(clustering, "fit_classifier", fit_once)
+        patch.setattr(classifier, "fit_classifier", fit_once)
         yield
 
 

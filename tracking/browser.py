@@ -11,6 +11,7 @@ kept is the DOM after the scripts ran (``page.content()``), as OTA keeps it.
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -78,6 +79,14 @@ def render(url: str, *, wait_for: str | None = None) -> Response:
     if not Path(chromium_path()).exists():
         raise FetchError("unsupported", f"{url}: needs a browser, and chromium is not installed")
     check_url_safely(url)
+    # Playwright's sync API refuses to start in a thread that runs an asyncio loop (or that
+    # already holds a sync Playwright, as a test session's browser fixture does): a thread of
+    # its own makes rendering work from any caller.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_render, url, wait_for=wait_for).result()
+
+
+def _render(url: str, *, wait_for: str | None) -> Response:
     deadline_ms = settings.TRACKING_DEADLINE * 1000
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

@@ -24,8 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from atlas import pipeline
-from provisions import ingest
-from provisions import sources as readers
+from provisions import ingest, reading
 from provisions.models import CaptureKind, Document, Origin, sha256_text
 from tracking import declarations as declared
 from tracking.extract import ExtractError, Page, extract_document
@@ -51,7 +50,7 @@ def declaration_folders() -> list[tuple[Path, str]]:
 def _route(store: ingest.Store, rules: declared.Rules) -> Document:
     """The document the importer would file ``<service>/<terms type>`` under on that date."""
     when = rules.valid_until or timezone.now()
-    probe = readers.Capture("", "", when, "", "", rules.path, "ota", "")
+    probe = reading.Capture("", "", when, "", "", rules.path, "ota", "")
     return store.document_for(probe)
 
 
@@ -264,7 +263,7 @@ def record_text(declaration: Declaration, fetch_row: Fetch, text: str, *, techni
     if latest is not None and latest.sha256 == digest:
         return Outcome.UNCHANGED, latest
     final_url = fetch_row.pages[-1]["final_url"] if fetch_row.pages else ""
-    capture = readers.Capture(
+    capture = reading.Capture(
         key=f"live:{declaration.path}@{fetch_row.fetched_at.isoformat()}",
         kind=CaptureKind.TECHNICAL if technical else CaptureKind.LIVE_FETCH,
         captured_at=fetch_row.fetched_at,

@@ -177,7 +177,7 @@ def test_unfitting_clauses_form_a_discovered_type_that_keeps_curator_edits(tmp_p
 def test_discovered_types_of_other_scripts_get_ascii_slugs_and_every_slug_has_a_page(
     tmp_path, fake_encoder, client
 ):
-    from comparisons.clustering import _discovered_type
+    from comparisons.discovery import _discovered_type
 
     english = _discovered_type(set(), {}, ["Kangaroo feeding rotas.", "Kangaroo feeding days."])
     assert english.slug == "discovered-kangaroo-feeding-rotas"  # English words: as before
@@ -205,7 +205,7 @@ def test_discovered_types_of_other_scripts_get_ascii_slugs_and_every_slug_has_a_
 def test_the_web_process_never_trains_the_classifier_and_says_it_is_warming_up(
     client, fake_encoder, monkeypatch
 ):
-    from comparisons import classify, clustering
+    from comparisons import classifier, classify
 
     monkeypatch.setattr(classify, "_classifiers", {})
 
@@ -220,13 +220,13 @@ def test_the_web_process_never_trains_the_classifier_and_says_it_is_warming_up(
     assert body["progress"] == {"embedded": 0, "total": body["progress"]["total"]}
     assert body["progress"]["total"] > 1000  # the prototypes and the labelled clauses
     assert fake_encoder.calls == []  # the taxonomy was not encoded in this process
-    assert clustering.train_stored_classifier(encoder=fake_encoder) is True  # the worker's
-    assert clustering.train_stored_classifier(encoder=fake_encoder) is False  # stored once
+    assert classifier.train_stored_classifier(encoder=fake_encoder) is True  # the worker's
+    assert classifier.train_stored_classifier(encoder=fake_encoder) is False  # stored once
 
     def no_training(**kwargs):
         raise AssertionError("the web process trained the classifier")
 
-    monkeypatch.setattr(clustering, "train_classifier", no_training)
+    monkeypatch.setattr(classifier, "train_classifier", no_training)
     fake_encoder.calls.clear()
     response = post()
     assert response.status_code == 200 and response.json()["clause_type"]["slug"] == "csam"
@@ -237,7 +237,7 @@ def test_the_web_process_never_trains_the_classifier_and_says_it_is_warming_up(
 def test_the_stored_classifier_scores_as_the_trained_one(fake_encoder):
     from sklearn.linear_model import LogisticRegression
 
-    from comparisons.clustering import load_classifier, store_classifier, train_classifier
+    from comparisons.classifier import load_classifier, store_classifier, train_classifier
 
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(60, 8)).astype(np.float32)

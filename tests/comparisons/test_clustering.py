@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from comparisons.clustering import confidence_band, evaluate, pairwise_scores
+from comparisons.classifier import confidence_band
+from comparisons.evaluation import evaluate, pairwise_scores
 from comparisons.taxonomy import LABELS, read_labels, read_taxonomy
 
 

@@ -98,6 +98,8 @@ def real_kwargs(records) -> dict[str | object, dict]:
         **{f"api:provision-{k}": {"pk": provision} for k in ("detail", "citation", "curate")},
         "api:clausetype-detail": {"slug": clause_type},
         "api:regulation-detail": {"slug": regulation},
+        # The world declares no document: the real probe is a 404, the hostile ones must not 500.
+        "api:tracking-detail": {"pk": "1"},
         # Unnamed: the catch-alls, and the admin's redirect from an object's old URL.
         None: {"path": "nothing/here", "url": "nothing/here/", "object_id": "1"},
         **admin_kwargs(records),

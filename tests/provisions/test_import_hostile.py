@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from provisions import sources, tasks
+from provisions import reading, sources, tasks
 from provisions.ingest import import_sources
 from provisions.models import Capture, Document, Platform, Provision, Version
 from tests.factories import git
@@ -141,7 +141,7 @@ def test_ssh_sources_and_private_hosts_only_where_settings_allow_them(settings):
     policy.check("https://127.0.0.1/acme/versions.git")
     assert policy.protocols == "https:ssh"
     for bad in ("git@-oProxyCommand=touch:x", "git@host:-upload", "git@host:x;touch y"):
-        with pytest.raises(sources.SourceError):
+        with pytest.raises(reading.SourceError):
             policy.check(bad)
 
 
@@ -254,9 +254,9 @@ def test_a_clause_too_long_to_index_is_refused_before_storing(tmp_path):
 
 @pytest.mark.django_db
 def test_the_longest_allowed_clause_can_be_stored_and_searched(tmp_path):
-    text = distinct_words(40_000)[: sources.MAX_CLAUSE_BYTES - 20].rsplit(" ", 1)[0]
+    text = distinct_words(40_000)[: reading.MAX_CLAUSE_BYTES - 20].rsplit(" ", 1)[0]
     data = f"# P\n\n- {text}\n".encode()
-    assert len(data) > sources.MAX_CLAUSE_BYTES - 40
+    assert len(data) > reading.MAX_CLAUSE_BYTES - 40
     report = import_sources([corpus(tmp_path / "big", {"big.md": data})])
     assert report.errors == {} and report.provisions == 1
     assert Provision.objects.search(text.rsplit(" ", 1)[1]).count() == 1

@@ -16,7 +16,7 @@ import time
 import pytest
 from django.db import transaction
 
-from comparisons import clustering
+from comparisons import classifier as clause_classifier
 from comparisons.models import Assignment, TrainedClassifier
 from comparisons.taxonomy import read_labels, read_taxonomy
 from provisions.embeddings import get_encoder, store_embeddings
@@ -34,7 +34,7 @@ def training(django_db_setup, django_db_blocker):
     encoder = get_encoder()
     taxonomy, labels = read_taxonomy(), read_labels()
     with django_db_blocker.unblock(), transaction.atomic():
-        classifier = clustering.fit_classifier(encoder, taxonomy, labels)
+        classifier = clause_classifier.fit_classifier(encoder, taxonomy, labels)
         vectors = dict(
             TextEmbedding.objects.filter(model_name=encoder.name).values_list("text_hash", "vector")
         )
@@ -42,7 +42,7 @@ def training(django_db_setup, django_db_blocker):
     return {
         "model": encoder.name,
         "vectors": vectors,
-        "digest": clustering.training_digest(taxonomy, labels),
+        "digest": clause_classifier.training_digest(taxonomy, labels),
         "classifier": classifier,
     }
 
@@ -53,7 +53,9 @@ def store_training(training, *, classifier: bool) -> None:
     vectors = training["vectors"]
     store_embeddings(training["model"], list(vectors), list(vectors.values()))
     if classifier:
-        clustering.store_classifier(training["model"], training["digest"], training["classifier"])
+        clause_classifier.store_classifier(
+            training["model"], training["digest"], training["classifier"]
+        )
 
 
 @pytest.fixture

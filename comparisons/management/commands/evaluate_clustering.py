@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from comparisons.clustering import evaluate
+from comparisons.evaluation import evaluate
 from provisions.embeddings import get_encoder
 
 

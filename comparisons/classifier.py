@@ -1,0 +1,164 @@
+"""The clause classifier: training, storage and confidence bands.
+
+The classifier is a logistic regression over sentence embeddings, trained on two things we
+wrote by hand: each clause type's example phrasings (``prototypes`` in
+``comparisons/data/clause_types.json``) and a labelled set of real provisions
+(``comparisons/data/clause_labels.json``, labelled by reading the clauses). The worker trains
+and stores it; the web process loads the stored one (``comparisons.classify``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from comparisons.models import TrainedClassifier
+from comparisons.taxonomy import read_labels, read_taxonomy
+from provisions import embeddings
+
+# Confidence bands on the classifier's probability for the chosen type (documented in README).
+BANDS = (("high", 0.6), ("medium", 0.4), ("low", 0.3))
+REGULARIZATION_C = 32.0
+
+
+def confidence_band(probability: float) -> str | None:
+    for name, floor in BANDS:
+        if probability >= floor:
+            return name
+    return None
+
+
+@dataclass
+class ClauseClassifier:
+    """A multinomial logistic regression, as plain arrays: the web process loads a stored one
+    (``TrainedClassifier``) and scores with numpy alone, never importing scikit-learn."""
+
+    slugs: list[str]
+    classes: np.ndarray  # the slug index of each row of coefficients (types seen in training)
+    coefficients: np.ndarray  # classes × dimensions
+    intercepts: np.ndarray  # classes
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        """One row per vector, one column per slug (types the model never saw get 0)."""
+        logits = np.asarray(vectors, dtype=np.float64) @ self.coefficients.T + self.intercepts
+        logits -= logits.max(axis=1, keepdims=True)
+        raw = np.exp(logits)
+        raw /= raw.sum(axis=1, keepdims=True)
+        full = np.zeros((len(vectors), len(self.slugs)))
+        full[:, self.classes] = raw
+        return full
+
+
+def train_classifier(
+    *,
+    slugs: list[str],
+    prototype_vectors: dict[str, np.ndarray],
+    label_vectors: np.ndarray,
+    label_slugs: list[str],
+) -> ClauseClassifier:
+    # scikit-learn is imported only to train (in the worker): the web process loads this
+    # module to classify with a stored classifier and never needs it.
+    from sklearn.linear_model import LogisticRegression
+
+    index = {slug: i for i, slug in enumerate(slugs)}
+    xs = [label_vectors] if len(label_vectors) else []
+    ys = [index[s] for s in label_slugs]
+    for slug, vectors in prototype_vectors.items():
+        xs.append(vectors)
+        ys.extend([index[slug]] * len(vectors))
+    model = LogisticRegression(C=REGULARIZATION_C, max_iter=3000)
+    model.fit(np.concatenate(xs), np.array(ys))
+    # With two classes scikit-learn keeps one row (a sigmoid); as a softmax that is [-w, w].
+    coefficients, intercepts = model.coef_, model.intercept_
+    if len(model.classes_) == 2:
+        coefficients = np.vstack([-coefficients / 2, coefficients / 2])
+        intercepts = np.array([-intercepts[0] / 2, intercepts[0] / 2])
+    return ClauseClassifier(slugs, model.classes_, coefficients, intercepts)
+
+
+def prototype_texts(clause_type: dict) -> list[str]:
+    return [*clause_type["prototypes"], f"{clause_type['name']}. {clause_type['description']}"]
+
+
+def embed_taxonomy(encoder, taxonomy: list[dict]) -> dict[str, np.ndarray]:
+    return {
+        t["slug"]: np.asarray(encoder.encode(prototype_texts(t)), dtype=np.float32)
+        for t in taxonomy
+    }
+
+
+def training_texts(taxonomy: list[dict], labels: list[dict]) -> list[str]:
+    """Every text the classifier is trained on: the prototypes, then the labelled clauses."""
+    return [*(text for t in taxonomy for text in prototype_texts(t)), *(x["text"] for x in labels)]
+
+
+def training_digest(taxonomy: list[dict], labels: list[dict]) -> str:
+    """What a trained classifier depends on besides the model: its texts and their types."""
+    payload = [
+        [[t["slug"], prototype_texts(t)] for t in taxonomy],
+        [[label["text"], label["clause_type"]] for label in labels],
+    ]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def fit_classifier(encoder, taxonomy: list[dict], labels: list[dict]) -> ClauseClassifier:
+    """Train on the taxonomy and labels, their vectors through the embedding store (a re-run
+    encodes nothing it has seen)."""
+
+    class Cached:
+        name = encoder.name
+
+        @staticmethod
+        def encode(texts):
+            return embeddings.encode_cached(texts, encoder=encoder)
+
+    return train_classifier(
+        slugs=[t["slug"] for t in taxonomy],
+        prototype_vectors=embed_taxonomy(Cached, taxonomy),
+        label_vectors=np.asarray(
+            Cached.encode([label["text"] for label in labels]), dtype=np.float32
+        ),
+        label_slugs=[label["clause_type"] for label in labels],
+    )
+
+
+def store_classifier(model_name: str, digest: str, classifier: ClauseClassifier):
+    """Keep the trained classifier for the web process (``comparisons.classify``)."""
+    return TrainedClassifier.objects.update_or_create(
+        model_name=model_name,
+        digest=digest,
+        defaults={
+            "slugs": classifier.slugs,
+            "classes": [int(c) for c in classifier.classes],
+            "coefficients": classifier.coefficients.tolist(),
+            "intercepts": classifier.intercepts.tolist(),
+        },
+    )[0]
+
+
+def load_classifier(model_name: str, digest: str) -> ClauseClassifier | None:
+    """The classifier the worker stored for this model and training data, if any."""
+    row = TrainedClassifier.objects.filter(model_name=model_name, digest=digest).first()
+    if row is None:
+        return None
+    return ClauseClassifier(
+        row.slugs,
+        np.asarray(row.classes, dtype=np.intp),
+        np.asarray(row.coefficients, dtype=np.float64),
+        np.asarray(row.intercepts, dtype=np.float64),
+    )
+
+
+def train_stored_classifier(*, encoder=None) -> bool:
+    """Train and store the classifier unless one is stored for this model and training data
+    (the worker's warm-up); returns whether it trained."""
+    encoder = encoder or embeddings.get_encoder()
+    taxonomy, labels = read_taxonomy(), read_labels()
+    digest = training_digest(taxonomy, labels)
+    if load_classifier(encoder.name, digest) is not None:
+        return False
+    store_classifier(encoder.name, digest, fit_classifier(encoder, taxonomy, labels))
+    return True
