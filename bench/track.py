@@ -72,6 +72,8 @@ def main() -> None:
     folder = Path(
         sys.argv[1] if len(sys.argv) > 1 else ROOT.parent / "shared" / "ota" / "snapshots"
     )
+    # A benchmark is read against how busy the machine was (run it on a quiet one).
+    print("load average (1, 5, 15 min) before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     rows, documents, seconds = [], 0, 0.0
     for case in read_cases(folder):
         case_rows, case_documents, case_seconds = run_case(case)
@@ -92,6 +94,7 @@ def main() -> None:
         f"{documents} documents fetched and extracted in {seconds:.1f} s:"
         f" {documents / seconds:.2f} documents/s"
     )
+    print("load average (1, 5, 15 min) after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
