@@ -41,7 +41,7 @@ class WarmingUp(RuntimeError):
     def __init__(self, embedded: int, total: int):
         self.embedded, self.total = embedded, total
         super().__init__(
-            "the classifier is warming up: the worker is training it "
+            "the worker is training the classifier "
             f"({embedded} of {total} training texts embedded)"
         )
 
