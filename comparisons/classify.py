@@ -41,8 +41,7 @@ class WarmingUp(RuntimeError):
     def __init__(self, embedded: int, total: int):
         self.embedded, self.total = embedded, total
         super().__init__(
-            "the worker is training the classifier "
-            f"({embedded} of {total} training texts embedded)"
+            f"the worker is training the classifier ({embedded} of {total} training texts embedded)"
         )
 
 
