@@ -107,19 +107,22 @@ def import_sources(
         captures.extend(found)
     if captures:
         captures.sort(key=lambda c: (c.captured_at, c.key))
-        with transaction.atomic():
-            lock_imports()
-            # Another import may have stored some of these while they were being read.
-            stored = set(
-                Capture.objects.filter(key__in=[c.key for c in captures]).values_list(
-                    "key", flat=True
-                )
-            )
-            Store(report).store_all([c for c in captures if c.key not in stored], progress=progress)
-            if settings.ATLAS_EMBED_AFTER_IMPORT and report.documents:
-                # The pipeline (embed → assign → link) starts once this transaction commits.
-                pipeline.enqueue_after_new_versions(report.documents)
+        store_captures(captures, report, progress=progress)
     return report
+
+
+def store_captures(captures: list[reading.Capture], report: ImportReport, *, progress=None):
+    """Store captures under the importer's lock (one writer of versions at a time), skipping
+    any that another import stored meanwhile; the pipeline (embed → assign → link) starts once
+    the transaction commits. The importer and the tracker both store through here."""
+    with transaction.atomic():
+        lock_imports()
+        stored = set(
+            Capture.objects.filter(key__in=[c.key for c in captures]).values_list("key", flat=True)
+        )
+        Store(report).store_all([c for c in captures if c.key not in stored], progress=progress)
+        if settings.ATLAS_EMBED_AFTER_IMPORT and report.documents:
+            pipeline.enqueue_after_new_versions(sorted(report.documents))
 
 
 def remote_policy() -> readers.RemotePolicy:

@@ -23,7 +23,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from atlas import pipeline
 from provisions import ingest, reading
 from provisions.models import CaptureKind, Document, Origin, sha256_text
 from tracking import declarations as declared
@@ -275,12 +274,6 @@ def record_text(declaration: Declaration, fetch_row: Fetch, text: str, *, techni
         subject=f"{'Re-extraction' if technical else 'Live fetch'} of {declaration}",
         source_url=declaration.urls[0][:1000],
     )
-    report = ingest.ImportReport()
-    with transaction.atomic():
-        ingest.lock_imports()  # the importer's lock: one writer of versions at a time
-        ingest.Store(report).store_all([capture])
-        if settings.ATLAS_EMBED_AFTER_IMPORT and report.documents:
-            # The whole pipeline (embed → assign → link), as after an import, once this commits.
-            pipeline.enqueue_after_new_versions(sorted(report.documents))
+    ingest.store_captures([capture], ingest.ImportReport())
     # A text seen before (a change reverted) gets this capture, not a second version.
     return Outcome.CHANGED, document.versions.get(sha256=digest)
