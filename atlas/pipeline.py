@@ -3,6 +3,7 @@
     embed the new wordings       provisions.embed_documents
     → assign clause types        comparisons.assign_provisions   (matches and coverage too)
     → suggest regulation links   regulations.suggest_links
+    → judge provision changes    changes.refresh_changes       (significance, direction)
     (→ alerts, when they come: one more step here)
 
 Each step is a thin task in the app that owns it, and none enqueues the next: the chain does.
@@ -27,12 +28,16 @@ from atlas.celery import app
 EMBED = "provisions.embed_documents"
 ASSIGN = "comparisons.assign_provisions"
 LINK = "regulations.suggest_links"
+CHANGES = "changes.refresh_changes"
 
 
 def after_new_versions(document_ids: Iterable[int]) -> chain:
-    """The chain for new versions of these documents: embed → assign → link."""
+    """The chain for new versions of these documents: embed → assign → link → changes."""
+    ids = sorted(document_ids)
     return chain(
-        app.signature(EMBED, args=(sorted(document_ids),), immutable=True), *_after_embed()
+        app.signature(EMBED, args=(ids,), immutable=True),
+        *_after_embed(),
+        app.signature(CHANGES, args=(ids,), immutable=True),
     )
 
 

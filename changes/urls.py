@@ -1,0 +1,16 @@
+from django.urls import path
+
+from changes import views
+
+app_name = "changes"
+urlpatterns = [
+    path("", views.change_list, name="list"),
+    path("<int:pk>/", views.change_detail, name="change"),
+    path("platforms/<slug:key>/", views.change_list, {"kind": "platform"}, name="platform"),
+    path("platforms/<slug:platform>/<slug:slug>/", views.document_changes, name="document"),
+    path(
+        "clause-types/<slug:key>/", views.change_list, {"kind": "clause-type"}, name="clause_type"
+    ),
+    path("provisions/<str:key>/", views.change_list, {"kind": "provision"}, name="provision"),
+    path("regulations/<slug:key>/", views.change_list, {"kind": "regulation"}, name="regulation"),
+]
