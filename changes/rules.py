@@ -41,7 +41,8 @@ BANNER = re.compile(
     r"show more|customi[sz]e\b.*\b(?:reject|accept)|necessary cookies|functional cookies|"
     r"analytic(?:al|s) cookies|performance cookies|advertisement cookies|targeting cookies|"
     r"cookieyes|onetrust|do not sell or share my personal information$|"
-    r"no cookies to display|save my preferences)",
+    r"no cookies to display|save my preferences|vendors seeking consent|"
+    r"store and/or access information on a device)",
     re.IGNORECASE,
 )
 NAVIGATION = re.compile(
@@ -166,6 +167,11 @@ FAVOURABLE = re.compile(
 SIMILARITY_REWRITTEN = 0.6
 RESPLIT_SIMILARITY = 0.8
 FRAGMENT_WORDS = 4
+FILLER_WORDS, FILLER_SHARE = 10, 0.2
+# A line all in bold (a heading written as emphasis), or a short one ending with a colon.
+HEADING_LIKE = re.compile(r"^(\*\*|__)[^*_].*?(\*\*|__)[\s:.*]*$|^[^.;]{1,80}:\W*$", re.DOTALL)
+HEADING_WORDS = 8
+BANNER_REASON = "cookie or consent banner"
 WORD_DIFF_LIMIT = 60  # pieces kept in the evidence
 
 
@@ -191,11 +197,14 @@ def is_furniture(text: str) -> str | None:
     """Why this text is page furniture (a banner, navigation or footer), or None."""
     plain = normalize_text(text)
     if BANNER.search(plain):
-        return "cookie or consent banner"
+        return BANNER_REASON
     if NAVIGATION.match(plain):
         return "navigation or sign-up"
     if FOOTER.search(plain) and len(words(plain)) <= 12:
         return "footer"
+    found = words(plain)
+    if len(found) >= FILLER_WORDS and len(set(found)) <= FILLER_SHARE * len(found):
+        return "repeated filler text (a font or layout test string)"
     if LINK.search(text) and not LINK.sub("", text).strip(" *-|·•\n\t"):
         return "a line of links only"
     return None
@@ -220,12 +229,42 @@ def _capitalised(text: str) -> set[str]:
     return {w.casefold() for w in WORD.findall(normalize_text(text)) if w[:1].isupper()}
 
 
+class Counterparts:
+    """The texts on the other side of one version change, prepared once: an added clause is
+    checked against every removed one (and the other way round), so a change of hundreds of
+    clauses compares word sets first and runs the word-sequence match only on close ones."""
+
+    def __init__(self, texts=()):
+        self.forms = [typographic_form(text) for text in texts]
+        self.word_sets = [set(form.split()) for form in self.forms]
+        self.exact = set(self.forms)
+
+    def closest(self, text: str) -> tuple[bool, float, bool]:
+        """(same words elsewhere, best word similarity, contained in one of them)."""
+        form = typographic_form(text)
+        if form in self.exact:
+            return True, 1.0, True
+        mine = set(form.split())
+        best, contained = 0.0, False
+        for other, other_set in zip(self.forms, self.word_sets, strict=True):
+            if form and form in other:
+                contained = True
+            shared = len(mine & other_set) / max(len(mine), len(other_set), 1)
+            if shared >= RESPLIT_SIMILARITY:
+                best = max(
+                    best, SequenceMatcher(None, form.split(), other.split(), autojunk=False).ratio()
+                )
+        return False, best, contained
+
+
 def judge_change(
     action: str,
     old: str | None,
     new: str | None,
     *,
-    counterparts: list[str] = (),
+    counterparts: Counterparts | None = None,
+    banner_block: bool = False,
+    lead_in: str = "",
     technical: bool = False,
     glitch: str = "",
 ) -> Verdict:
@@ -245,11 +284,23 @@ def judge_change(
         return _neutral("glitch", glitch, GLITCH_EXPLANATIONS.get(glitch, glitch), evidence)
     furniture = is_furniture(new or "") if new is not None else None
     furniture = furniture or (is_furniture(old or "") if old is not None else None)
+    if banner_block and not furniture:
+        furniture = "in the block before the policy's first heading that holds a cookie banner"
     if furniture:
         return _neutral("furniture", "furniture", f"Page furniture: {furniture}", evidence)
     if action == "reworded":
-        return _judge_rewording(old, new, evidence)
-    return _judge_addition(action, old if action == "removed" else new, counterparts, evidence)
+        verdict = _judge_rewording(old, new, evidence)
+    else:
+        text = old if action == "removed" else new
+        verdict = _judge_addition(action, text, counterparts, evidence)
+    if verdict.significance == "substantive" and verdict.direction == "undetermined" and lead_in:
+        # A list item ("facial recognition databases") takes its rule from its lead-in
+        # ("We don't allow:").
+        with_lead = [f"{lead_in} {t}" if t is not None else None for t in (old, new)]
+        direction, reason = judge_direction(action, *with_lead)
+        if direction != "undetermined":
+            verdict.direction, verdict.direction_reason = direction, f"With its lead-in: {reason}"
+    return verdict
 
 
 GLITCH_EXPLANATIONS = {
@@ -310,17 +361,14 @@ def _judge_rewording(old: str, new: str, evidence: dict) -> Verdict:
 
 
 def _judge_addition(action, text, counterparts, evidence) -> Verdict:
-    form = typographic_form(text)
-    for other in counterparts:
-        if typographic_form(other) == form:
-            return _neutral(
-                "cosmetic",
-                "moved",
-                "The same words appear on the other side of this change: moved, not " + action,
-                evidence,
-            )
-    close = max((similarity(text, other) for other in counterparts), default=0.0)
-    contained = any(form and form in typographic_form(other) for other in counterparts)
+    moved, close, contained = (counterparts or Counterparts()).closest(text)
+    if moved:
+        return _neutral(
+            "cosmetic",
+            "moved",
+            "The same words appear on the other side of this change: moved, not " + action,
+            evidence,
+        )
     if close >= RESPLIT_SIMILARITY or contained:
         evidence["similarity"] = round(close, 3)
         return _neutral(
@@ -331,6 +379,10 @@ def _judge_addition(action, text, counterparts, evidence) -> Verdict:
             evidence,
         )
     count = len(words(text))
+    if HEADING_LIKE.match(text.strip()) and count <= HEADING_WORDS:
+        return _neutral(
+            "wording", "fragment", "A heading or lead-in in bold that states no rule", evidence
+        )
     if count < FRAGMENT_WORDS and not _rule_words(words(text)):
         return _neutral(
             "wording", "fragment", f"A {count}-word fragment that states no rule", evidence

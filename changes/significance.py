@@ -17,7 +17,7 @@ from django.db import transaction
 
 from changes.glitches import find_glitches
 from changes.models import Action, ProvisionChange
-from changes.rules import judge_change
+from changes.rules import BANNER_REASON, Counterparts, is_furniture, judge_change
 from comparisons.models import Assignment
 from provisions.diff import compare_clauses
 from provisions.models import Capture, Document, Span
@@ -41,11 +41,18 @@ COMPUTED_FIELDS = [
 def refresh_changes(document: Document) -> int:
     """Recompute this document's provision changes; returns how many are stored."""
     versions = list(document.versions.order_by("captured_at", "id").defer("text"))
-    spans = defaultdict(dict)  # version -> provision -> (revision, start, end)
-    for version_id, provision_id, revision_id, start, end in Span.objects.filter(
-        version__document=document
-    ).values_list("version_id", "provision_id", "revision_id", "start", "end"):
-        spans[version_id][provision_id] = (revision_id, start, end)
+    spans = defaultdict(dict)  # version -> provision -> (revision, start, end, heading path)
+    lead_ins = {}  # provision -> the lead-in of its list, where it is a list item
+    for version_id, provision_id, revision_id, start, end, path, lead_in in (
+        Span.objects.filter(version__document=document)
+        .order_by("version_id", "position")
+        .values_list(
+            "version_id", "provision_id", "revision_id", "start", "end", "heading_path", "lead_in"
+        )
+    ):
+        spans[version_id][provision_id] = (revision_id, start, end, path)
+        if lead_in:
+            lead_ins[provision_id] = lead_in
     glitches = find_glitches(_timeline(versions), {v.pk: len(spans[v.pk]) for v in versions})
     technical = _technical_versions(versions)
     types = _clause_types(document)
@@ -63,7 +70,7 @@ def refresh_changes(document: Document) -> int:
             version,
             spans,
             texts,
-            types,
+            (types, lead_ins),
             technical=version.pk in technical,
             glitch=glitches.get(version.pk, ""),
         )
@@ -100,21 +107,24 @@ def _clause_types(document) -> dict[int, dict]:
     }
 
 
-def _judge_pair(document, old, new, spans, texts, types, *, technical, glitch) -> list:
+def _judge_pair(document, old, new, spans, texts, context, *, technical, glitch) -> list:
+    types, lead_ins = context
+
     def clauses(version):
         text = texts[version.pk]
-        return {p: (r, text[s:e]) for p, (r, s, e) in spans[version.pk].items()}
+        return {p: (r, text[s:e]) for p, (r, s, e, _path) in spans[version.pk].items()}
 
     before, after = clauses(old), clauses(new)
     tally = compare_clauses(before, after)
-    removed_texts = [before[p][1] for p in tally.removed]
-    added_texts = [after[p][1] for p in tally.added]
+    banners = _banner_block(spans[old.pk], before) | _banner_block(spans[new.pk], after)
+    removed_texts = Counterparts(before[p][1] for p in tally.removed)
+    added_texts = Counterparts(after[p][1] for p in tally.added)
     changes = (
         [(p, Action.ADDED, None, after[p][1], removed_texts) for p in tally.added]
         + [(p, Action.REMOVED, before[p][1], None, added_texts) for p in tally.removed]
-        + [(p, Action.REWORDED, before[p][1], after[p][1], ()) for p in tally.reworded]
+        + [(p, Action.REWORDED, before[p][1], after[p][1], None) for p in tally.reworded]
         + [
-            (p, Action.TYPOGRAPHIC, before[p][1], after[p][1], ())
+            (p, Action.TYPOGRAPHIC, before[p][1], after[p][1], None)
             for p in tally.typographic + tally.markup
         ]
     )
@@ -125,6 +135,8 @@ def _judge_pair(document, old, new, spans, texts, types, *, technical, glitch) -
             old_text,
             new_text,
             counterparts=counterparts,
+            banner_block=provision_id in banners,
+            lead_in=lead_ins.get(provision_id, ""),
             technical=technical,
             glitch=glitch,
         )
@@ -149,6 +161,20 @@ def _judge_pair(document, old, new, spans, texts, types, *, technical, glitch) -
             )
         )
     return rows
+
+
+def _banner_block(spans, clauses) -> set[int]:
+    """Provisions before the first heading of a version that holds a cookie or consent banner:
+    the banner's other paragraphs (consent purposes, vendor counts) say nothing banner-like on
+    their own, but none of them is the policy."""
+    leading = []
+    for provision_id, (_r, _s, _e, path) in spans.items():  # in reading order
+        if path:
+            break
+        leading.append(provision_id)
+    if any(is_furniture(clauses[p][1]) == BANNER_REASON for p in leading):
+        return set(leading)
+    return set()
 
 
 @transaction.atomic

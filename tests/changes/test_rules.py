@@ -3,7 +3,7 @@
 import pytest
 
 from changes.glitches import find_glitches
-from changes.rules import is_furniture, judge_change, judge_direction
+from changes.rules import Counterparts, is_furniture, judge_change, judge_direction
 from provisions.diff import Edit, compare_clauses, edit_kind, typographic_form
 
 
@@ -114,12 +114,14 @@ def test_a_synonym_is_wording_only():
 
 def test_a_moved_clause_is_cosmetic_and_a_split_one_is_wording():
     text = "Do not share your account credentials with anyone else."
-    assert judge_change("added", None, text, counterparts=[text]).rule == "moved"
+    assert judge_change("added", None, text, counterparts=Counterparts([text])).rule == "moved"
     split = judge_change(
         "added",
         None,
         "Do not share your account credentials.",
-        counterparts=["Do not share your account credentials. Keep them safe at all times."],
+        counterparts=Counterparts(
+            ["Do not share your account credentials. Keep them safe at all times."]
+        ),
     )
     assert (split.significance, split.rule) == ("wording", "resplit")
 

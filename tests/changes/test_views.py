@@ -75,3 +75,14 @@ def test_a_glitch_is_shown_once(client, tmp_path, db):
     page = client.get("/changes/?significance=all").content.decode()
     assert page.count("One capture glitch") == 1
     assert "impersonate" not in page
+
+
+def test_every_version_page_links_its_diff_and_its_neighbours(client, acme):
+    old, new = acme.versions.order_by("ordinal")
+    first = client.get(old.get_absolute_url()).content.decode()
+    assert f'href="{new.get_absolute_url()}" rel="next"' in first
+    assert "The first version: nothing before it." in first
+    second = client.get(new.get_absolute_url()).content.decode()
+    assert f'href="{old.get_absolute_url()}" rel="prev"' in second
+    assert f"?from={old.pk}&amp;to={new.pk}" in second
+    assert "1 cosmetic, 1 substantive" in second
