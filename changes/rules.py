@@ -171,6 +171,11 @@ FILLER_WORDS, FILLER_SHARE = 10, 0.2
 # A line all in bold (a heading written as emphasis), or a short one ending with a colon.
 HEADING_LIKE = re.compile(r"^(\*\*|__)[^*_].*?(\*\*|__)[\s:.*]*$|^[^.;]{1,80}:\W*$", re.DOTALL)
 HEADING_WORDS = 8
+# A clause's own number at its start: "1.7.1", "M.4.", "(h)", "iv.", "**7.2**".
+LEADING_NUMBER = re.compile(
+    r"^[\s*_]*(?:[A-Z]\.)?(?:\d+(?:\.\d+)*\.?|\(?[a-z]{1,2}\)|[ivxlc]{1,5}\.)[\s*_]*"
+)
+REFERENCE_NUMBER = re.compile(r"\b(section|sections|clause|article|paragraph) \d+(?: \d+)*")
 BANNER_REASON = "cookie or consent banner"
 WORD_DIFF_LIMIT = 60  # pieces kept in the evidence
 
@@ -311,6 +316,17 @@ GLITCH_EXPLANATIONS = {
 }
 
 
+def renumbered(old: str, new: str) -> bool:
+    """Whether only clause numbers changed: a clause's own number ("1.7.1" → "1.9.1", "(h)"
+    → "(g)", "M.4." added) or a cross-reference ("Section 17.1" → "Section 19.1")."""
+    return _unnumbered(old) == _unnumbered(new)
+
+
+def _unnumbered(text: str) -> str:
+    form = typographic_form(LEADING_NUMBER.sub("", normalize_text(text)))
+    return REFERENCE_NUMBER.sub(r"\1 #", form)
+
+
 def _judge_rewording(old: str, new: str, evidence: dict) -> Verdict:
     if typographic_form(old) == typographic_form(new):
         return _neutral(
@@ -319,6 +335,8 @@ def _judge_rewording(old: str, new: str, evidence: dict) -> Verdict:
             "Only typography, punctuation, spacing, link targets or emphasis changed",
             evidence,
         )
+    if renumbered(old, new):
+        return _neutral("wording", "renumbered", "Only clause numbers changed", evidence)
     deleted, inserted = changed_words(old, new)
     rule_words = _rule_words(deleted + inserted)
     ratio = evidence["similarity"]

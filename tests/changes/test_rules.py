@@ -193,3 +193,31 @@ def test_an_alternating_capture_is_a_flip_and_a_near_empty_one_a_glitch():
     # A version replaced for good (A B C) is no glitch, nor is the latest capture.
     assert find_glitches([1, 2, 3], {1: 50, 2: 48, 3: 49}) == {}
     assert find_glitches([1, 2], {1: 50, 2: 2}) == {}
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (
+            "Despite Section 17.1, nothing limits your rights.",
+            "Despite Section 19.1, nothing limits your rights.",
+        ),
+        ("1.7.1 Connect your headphones in the app.", "1.9.1 Connect your headphones in the app."),
+        (
+            "(h) Arbitration Agreement Survival. This survives.",
+            "(g) Arbitration Agreement Survival. This survives.",
+        ),
+        (
+            "**Assignment.** Neither party may assign.",
+            "M.4. **Assignment.** Neither party may assign.",
+        ),
+    ],
+)
+def test_renumbering_is_wording_not_a_changed_number(old, new):
+    verdict = judge_change("reworded", old, new)
+    assert (verdict.significance, verdict.rule) == ("wording", "renumbered")
+
+
+def test_a_changed_number_inside_a_rule_is_still_substantive():
+    verdict = judge_change("reworded", "Refunds within 14 days.", "Refunds within 7 days.")
+    assert verdict.significance == "substantive"
