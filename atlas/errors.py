@@ -13,6 +13,13 @@ from django.template import loader
 # Seconds a client should wait before trying again when the database is unreachable.
 RETRY_AFTER = 30
 DATABASE_UNAVAILABLE = "The database is unavailable; please try again shortly."
+# The error page's name for each status and what a reader can do next.
+PAGE_WORDS = {
+    400: ("Bad request", "The address asked for something this site cannot read."),
+    404: ("Not found", "Search the provisions, or start again from one of these lists."),
+    500: ("Server error", "Try again in a moment; the rest of the site may still work."),
+    503: ("Unavailable", "The site is briefly unavailable; please try again in a minute."),
+}
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -31,9 +38,15 @@ def error_response(
         if parameters:
             body["parameters"] = parameters
         return JsonResponse(body, status=status)
-    html = loader.render_to_string(
-        "errors/error.html", {"status": status, "detail": detail, "parameters": parameters}
-    )
+    title, advice = PAGE_WORDS.get(status, PAGE_WORDS[500 if status >= 500 else 400])
+    context = {
+        "status": status,
+        "title": title,
+        "advice": advice,
+        "detail": detail,
+        "parameters": parameters,
+    }
+    html = loader.render_to_string("errors/error.html", context)
     return HttpResponse(html, status=status)
 
 

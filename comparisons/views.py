@@ -14,7 +14,9 @@ from comparisons.compare import (
     compare_table,
 )
 from comparisons.models import ClauseType, Severity
+from comparisons.pictures import adoption_chart
 from comparisons.queries import clause_type_coverage
+from provisions.currency import document_currency
 from provisions.models import Platform
 from regulations.models import ClauseTypeLink, Regulation
 from regulations.queries import engaging_clause_types
@@ -27,7 +29,14 @@ def clause_type_list(request):
         platform_count=Count("coverage", distinct=True),
     ).order_by("category", "name")
     tracked = Platform.objects.tracked().count()
-    return render(request, "comparisons/clausetype_list.html", {"types": types, "tracked": tracked})
+    types = list(types)
+    context = {
+        "types": types,
+        "written": [t for t in types if not t.discovered],
+        "discovered": [t for t in types if t.discovered],
+        "tracked": tracked,
+    }
+    return render(request, "comparisons/clausetype_list.html", context)
 
 
 def clause_type_detail(request, slug):
@@ -42,9 +51,19 @@ def clause_type_detail(request, slug):
         "clause_type": clause_type,
         "coverage": coverage,
         "cells": side_by_side,
+        "currency": _currency(side_by_side),
+        "in_force": sum(cell.total for cell in side_by_side),
+        "adoption": adoption_chart(clause_type, coverage),
         "links": links,
     }
     return render(request, "comparisons/clausetype_detail.html", context)
+
+
+def _currency(cells):
+    """Last capture and tracking state of the documents the cells quote."""
+    return document_currency(
+        {a.provision.document_id for cell in cells if cell for a in cell.assignments}
+    )
 
 
 def _selection(request) -> list[str]:
@@ -90,6 +109,7 @@ def compare(request):
     table, error = _table_or_error(slugs, options, per_cell=1)
     context = {
         "table": table,
+        "currency": _currency(cell for row in table.rows for cell in row.cells) if table else {},
         "error": error,
         "selected": slugs,
         "options": options,

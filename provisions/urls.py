@@ -6,6 +6,7 @@ app_name = "provisions"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
+    path("search/csv/", views.search_csv, name="search_csv"),
     path("platforms/", views.platform_list, name="platforms"),
     path("platforms/<slug:slug>/", views.platform_detail, name="platform"),
     path("platforms/<slug:platform>/<slug:slug>/", views.document_detail, name="document"),

@@ -3,17 +3,20 @@ import json
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.db.models.functions import Substr
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from comparisons import queries as clause_type_queries
 from comparisons.models import ClauseType, Coverage, Severity
+from comparisons.pictures import category_coverage
 from comparisons.queries import clause_type_coverage
 from provisions import citations
 from provisions import search as provision_search
+from provisions.currency import document_currency
 from provisions.diff import diff_versions, diff_words
 from provisions.embeddings import ModelUnavailable, WarmingUp, semantic_search
+from provisions.exports import provision_csv
 from provisions.models import (
     Document,
     Platform,
@@ -22,6 +25,7 @@ from provisions.models import (
     Version,
     parse_record_id,
 )
+from provisions.pictures import version_timeline
 from provisions.search import SearchMode, excerpt, filter_provisions, ranked, search_query
 from regulations import queries as regulation_queries
 from regulations.queries import applicable_regulations, suggested_regulations
@@ -89,12 +93,17 @@ def platform_detail(request, slug):
         .select_related("clause_type")
         .order_by("clause_type__category", "clause_type__name")
     )
+    currency = document_currency(d.pk for d in documents)
+    for document in documents:
+        document.currency = currency.get(document.pk)
+    tracked = Platform.objects.tracked().count()
     context = {
         "platform": platform,
         "documents": documents,
         "timeline": timeline,
         "coverage": coverage,
         "clause_types": ClauseType.objects.count(),
+        "categories": category_coverage(platform, tracked=tracked),
     }
     return render(request, "provisions/platform_detail.html", context)
 
@@ -173,6 +182,8 @@ def document_detail(request, platform, slug):
         "spans": page.object_list,
         "group": group,
         "diff_from": versions[1] if len(versions) > 1 else None,
+        "currency": document_currency([document.pk]).get(document.pk),
+        "picture": version_timeline(versions),
     }
     return render(request, "provisions/document_detail.html", context)
 
@@ -298,6 +309,7 @@ def provision_detail(request, record_id):
         "coverage": clause_type_coverage(assignment.clause_type) if assignment else None,
         "revisions": _revisions_with_diffs(provision),
         "citations": _citations(request, provision, shown),
+        "currency": document_currency([provision.document_id]).get(provision.document_id),
     }
     return render(request, "provisions/provision_detail.html", context)
 
@@ -333,13 +345,45 @@ def _revisions_with_diffs(provision):
     return revisions
 
 
-def search(request):
-    q = request.GET.get("q", "").strip()[:300]
-    mode = SearchMode.SEMANTIC if request.GET.get("mode") == "semantic" else SearchMode.TEXT
+# Status filter of the search page and its lists: what a count of provisions "in force" opens.
+STATUSES = {"in_force": "In force", "removed": "Removed"}
+
+
+def _candidates(request):
+    """The provisions the search page's filters (facets and status) leave, and the filters."""
     filters = {name: request.GET.get(name, "") for name in FACETS}
     candidates = filter_provisions(Provision.objects.all(), FACETS, filters)
     if filters["regulation"]:
         candidates = candidates.distinct()  # a clause type can link a regulation twice
+    status = request.GET.get("status", "")
+    filters["status"] = status if status in STATUSES else ""
+    if filters["status"] == "in_force":
+        candidates = candidates.live()
+    elif filters["status"] == "removed":
+        candidates = candidates.filter(removed_in__isnull=False)
+    return candidates, filters
+
+
+def _listed(candidates):
+    """Every filtered provision, with no query: in force first, then by platform and document
+    in reading order (the full list a count on another page opens)."""
+    return (
+        candidates.select_related("document__platform", "assignment__clause_type", "last_version")
+        .defer("search_vector", "last_version__text")
+        .order_by(
+            F("removed_in").asc(nulls_first=True),
+            "document__platform__name",
+            "document__name",
+            "id",
+        )
+    )
+
+
+def search(request):
+    q = request.GET.get("q", "").strip()[:300]
+    mode = SearchMode.SEMANTIC if request.GET.get("mode") == "semantic" else SearchMode.TEXT
+    candidates, filters = _candidates(request)
+    filtered = any(filters.values())
     page = facets = unavailable = warming = None
     if q and mode == SearchMode.SEMANTIC:
         try:
@@ -354,15 +398,19 @@ def search(request):
         hits = candidates.search(q).select_related("document__platform", "assignment")
         hits = hits.defer("search_vector")
         matches = candidates.filter(search_vector=search_query(q))
-    if q and not unavailable:
+    elif filtered:
+        hits = matches = _listed(candidates)
+    if (q or filtered) and not unavailable:
         facets, total = _facets(matches)
         paginator = Paginator(hits, SEARCH_PAGE_SIZE)
         paginator.count = total  # known from the facet query: no separate COUNT(*)
         page = paginator.get_page(request.GET.get("page"))
         for result in page:
-            result.excerpt = excerpt(result.text, getattr(result, "snippet", ""))
+            if q and mode == SearchMode.TEXT:
+                result.excerpt = excerpt(result.text, getattr(result, "snippet", ""))
     context = {"q": q, "mode": mode, "filters": filters, "page": page, "facets": facets}
     context.update(severities=Severity.choices, unavailable=unavailable, warming=warming)
+    context.update(filtered=filtered, statuses=STATUSES.items())
     template = "provisions/search.html#results" if request.htmx else "provisions/search.html"
     # 503 tells clients and crawlers it is temporary; htmx swaps only 2xx responses, so its
     # fragment comes with 200 and the same message.
@@ -371,6 +419,23 @@ def search(request):
     if warming and status == 503:
         response["Retry-After"] = str(WARMING_UP_RETRY_AFTER)
     return response
+
+
+def search_csv(request):
+    """The filtered list (no query) or the full-text matches, every row, as CSV."""
+    q = request.GET.get("q", "").strip()[:300]
+    candidates, filters = _candidates(request)
+    if not q and not any(filters.values()):
+        return HttpResponse(
+            "Give a query (q) or at least one filter (platform, clause_type, severity, "
+            "regulation, status).",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    rows = _listed(candidates)
+    if q:
+        rows = rows.filter(search_vector=search_query(q))
+    return provision_csv(rows, request=request)
 
 
 def _facets(matches) -> tuple[dict[str, list], int]:
