@@ -4,6 +4,7 @@ cannot be reached (a restart or failover, not a fault of the request)."""
 
 from __future__ import annotations
 
+import re
 import sys
 
 from django.db import InterfaceError, OperationalError
@@ -13,6 +14,7 @@ from django.template import loader
 # Seconds a client should wait before trying again when the database is unreachable.
 RETRY_AFTER = 30
 DATABASE_UNAVAILABLE = "The database is unavailable; please try again shortly."
+DEFAULT_NOT_FOUND = re.compile(r"No (\w+) matches the given query\.")
 # The error page's name for each status and what a reader can do next.
 PAGE_WORDS = {
     400: ("Bad request", "The address asked for something this site cannot read."),
@@ -68,7 +70,13 @@ def bad_request(request, exception=None):
 def page_not_found(request, exception=None):
     # Our views' Http404 messages are written for readers; the resolver's is a dict of patterns.
     message = exception.args[0] if exception and exception.args else None
-    return error_response(request, 404, message if isinstance(message, str) else "No page here.")
+    if not isinstance(message, str):
+        message = "No page here."
+    # get_object_or_404's own words name a model class; a reader gets a sentence.
+    default = DEFAULT_NOT_FOUND.match(message)
+    if default:
+        message = f"No {default.group(1).lower()} at this address."
+    return error_response(request, 404, message)
 
 
 def server_error(request):

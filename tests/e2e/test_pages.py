@@ -168,7 +168,7 @@ def test_quotes_render_markdown_safely_beside_the_exact_characters(live_server, 
     # "in force" only as of the last capture, with its date
     expect(page.locator(".badge-live")).to_have_text("In force as of 2025-03-01")
     # the old Terms of Use: no longer tracked, no source URL pretended
-    old = Document.objects.get(slug="terms-of-use")
+    old = Document.objects.get(platform__slug="alpha", slug="terms-of-use")
     page.goto(f"{live_server.url}{old.get_absolute_url()}")
     expect(page.locator(".page-head")).to_contain_text("not tracked now")
     expect(page.locator(".page-head")).to_contain_text("no source URL was recorded")
