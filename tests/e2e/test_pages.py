@@ -18,6 +18,7 @@ from tracking.models import Collection, Declaration
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 MARKDOWN_CLAUSE = (
@@ -109,8 +110,11 @@ def test_every_page_kind_fits_a_phone_and_passes_axe(live_server, page, shoot, w
             wider = overflow(page)
             if wider > 0:
                 problems.append(f"{name} at {viewport['width']} px: {wider} px too wide")
-            suffix = "-phone" if viewport is PHONE else ""
-            shoot(f"page-{name}{suffix}")
+            if viewport is PHONE:  # what a phone shows first: the top of the page
+                SCREENSHOTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(SCREENSHOTS / f"page-{name}-phone.png"))
+            else:
+                shoot(f"page-{name}")
         page.set_viewport_size(DESKTOP)
         # axe is evaluated through the DevTools protocol, not injected as a <script>: the
         # pages' Content-Security-Policy forbids inline scripts, and must stay so.
