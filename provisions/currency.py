@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db.models import Count, Max, Q
+from django.db.models import Exists, OuterRef, Subquery
 
 from provisions.models import Capture, Document
 
@@ -16,19 +16,25 @@ class Currency(NamedTuple):
     tracked: bool  # a current declaration (OTA's or Atlas's own) still fetches it
 
 
+def currency_annotations(document: str = "pk") -> dict:
+    """``last_captured_at`` and ``tracked`` for a queryset whose document id is ``document``
+    ("pk" on documents, "document_id" on provisions). Declarations belong to the tracking app
+    above this one: their model is reached through the reverse relation, not imported."""
+    declarations = Document._meta.get_field("declarations").related_model
+    last = Capture.objects.filter(version__document_id=OuterRef(document)).order_by("-captured_at")
+    return {
+        "last_captured_at": Subquery(last.values("captured_at")[:1]),
+        "tracked": Exists(
+            declarations.objects.filter(document_id=OuterRef(document), valid_until__isnull=True)
+        ),
+    }
+
+
 def document_currency(document_ids) -> dict[int, Currency]:
-    """Two small queries for these documents. Declarations belong to the tracking app above
-    this one: they are reached by their reverse name (``declarations``), not imported."""
-    ids = list(document_ids)
-    last = dict(
-        Capture.objects.filter(version__document_id__in=ids)
-        .values_list("version__document_id")
-        .annotate(last=Max("captured_at"))
-        .order_by()
+    """One query for these documents."""
+    rows = (
+        Document.objects.filter(pk__in=list(document_ids))
+        .annotate(**currency_annotations())
+        .values_list("pk", "last_captured_at", "tracked")
     )
-    tracked = dict(
-        Document.objects.filter(pk__in=ids)
-        .annotate(current=Count("declarations", filter=Q(declarations__valid_until__isnull=True)))
-        .values_list("pk", "current")
-    )
-    return {pk: Currency(last.get(pk), bool(current)) for pk, current in tracked.items()}
+    return {pk: Currency(last, tracked) for pk, last, tracked in rows}

@@ -13,7 +13,7 @@ from comparisons.pictures import category_coverage
 from comparisons.queries import clause_type_coverage
 from provisions import citations
 from provisions import search as provision_search
-from provisions.currency import document_currency
+from provisions.currency import Currency, currency_annotations, document_currency
 from provisions.diff import diff_versions, diff_words
 from provisions.embeddings import ModelUnavailable, WarmingUp, semantic_search
 from provisions.exports import provision_csv
@@ -269,7 +269,9 @@ def provision_detail(request, record_id):
             "removed_in",
             "assignment__clause_type",
             "assignment__runner_up",
-        ).defer("search_vector", "first_version__text", "last_version__text", "removed_in__text"),
+        )
+        .defer("search_vector", "first_version__text", "last_version__text", "removed_in__text")
+        .annotate(**currency_annotations("document_id")),
         pk=pk,
     )
     history = list(
@@ -309,7 +311,7 @@ def provision_detail(request, record_id):
         "coverage": clause_type_coverage(assignment.clause_type) if assignment else None,
         "revisions": _revisions_with_diffs(provision),
         "citations": _citations(request, provision, shown),
-        "currency": document_currency([provision.document_id]).get(provision.document_id),
+        "currency": Currency(provision.last_captured_at, provision.tracked),
     }
     return render(request, "provisions/provision_detail.html", context)
 
@@ -405,7 +407,9 @@ def search(request):
         paginator = Paginator(hits, SEARCH_PAGE_SIZE)
         paginator.count = total  # known from the facet query: no separate COUNT(*)
         page = paginator.get_page(request.GET.get("page"))
+        currency = document_currency({result.document_id for result in page})
         for result in page:
+            result.currency = currency.get(result.document_id)
             if q and mode == SearchMode.TEXT:
                 result.excerpt = excerpt(result.text, getattr(result, "snippet", ""))
     context = {"q": q, "mode": mode, "filters": filters, "page": page, "facets": facets}
