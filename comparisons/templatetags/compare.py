@@ -95,11 +95,11 @@ def _cell(cell, clause_type_slug, platform_name, currency) -> str:
         f"{more}"
         f'<details class="clause"><summary><blockquote class="verbatim">'
         f"{render_quote(provision.text)}</blockquote></summary>"
-        f'<a href="{url}"><code>{record_id}</code></a> '
-        f'<span class="muted">{escape(provision.document.name)}</span> '
-        f"{as_of(provision.document_id, currency)}"
         f'<details class="exact"><summary>Verbatim: the exact stored characters</summary>'
-        f'<pre class="exact-text">{escape(provision.text)}</pre></details></details></td>'
+        f'<pre class="exact-text">{escape(provision.text)}</pre></details></details>'
+        f'<p class="cell-meta"><a href="{url}"><code>{record_id}</code></a> '
+        f'<span class="muted">{escape(provision.document.name)}</span> '
+        f"{as_of(provision.document_id, currency)}</p></td>"
     )
 
 
