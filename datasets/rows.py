@@ -94,6 +94,10 @@ VERSION_FIELDS = [
     Field("permalink", "string", "the version's page"),
     Field("text", "string", "the verbatim text of the version, as stored"),
 ]
+CHANGE_FIELDS = [
+    *(field for field in VERSION_FIELDS if field.name != "text"),
+    Field("previous_version", "string", "the version this one is compared with: " + VERSION_ID),
+]
 CAPTURE_FIELDS = [
     Field("version_id", "string", VERSION_ID),
     Field("captured_at", "datetime", "when this capture was made (UTC)"),
@@ -269,6 +273,9 @@ def version_rows(
         }
         if with_text:
             row["text"] = version.text
+        if hasattr(version, "previous_tag"):  # a change: the version it is compared with
+            tag = version.previous_tag
+            row["previous_version"] = f"{version.document.record_id}@{tag}" if tag else None
         if include_citation:
             row.update(
                 citation_formats(version_citation(version, base_url=base_url, accessed=accessed))

@@ -32,7 +32,15 @@ from atlas.api import (
 from comparisons import classify
 from comparisons.models import SimilarProvision
 from datasets import rows as export_rows
-from datasets.api import CHUNK_SIZE, EXPORT_PARAMETERS, ExportMixin, base_url, include_citation
+from datasets.api import (
+    CHUNK_SIZE,
+    EXPORT_FORMATS,
+    EXPORT_PARAMETERS,
+    ExportMixin,
+    base_url,
+    include_citation,
+    streamed,
+)
 from provisions import citations, embeddings, tasks
 from provisions.embeddings import ModelUnavailable, WarmingUp, semantic_search
 from provisions.filters import DocumentFilter, ProvisionFilter, VersionFilter
@@ -73,6 +81,28 @@ from regulations.queries import applicable_regulations
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "api_examples"
 VERSION_FIELDS = ("first_version", "last_version", "removed_in")
+
+
+def provision_fields(*, include_citation: bool) -> list:
+    """The columns of a provision export (lists and search)."""
+    citation = export_rows.CITATION_FIELDS if include_citation else []
+    return [*export_rows.PROVISION_FIELDS, *citation]
+
+
+def provision_citation(provision, *, request) -> dict:
+    """A listed provision's citation record (pinned to its last version), as JSON."""
+    record = export_rows.provision_citation(
+        provision, base_url=base_url(request), accessed=timezone.localdate()
+    )
+    return citations.as_json(record)
+
+
+def version_citation(version, *, request) -> dict:
+    """A listed version's citation record, as JSON."""
+    record = export_rows.version_citation(
+        version, base_url=base_url(request), accessed=timezone.localdate()
+    )
+    return citations.as_json(record)
 
 
 class VersionMoved(Exception):
@@ -232,10 +262,7 @@ class VersionViewSet(
         )
 
     def citation_of(self, version):
-        record = export_rows.version_citation(
-            version, base_url=base_url(self.request), accessed=timezone.localdate()
-        )
-        return citations.as_json(record)
+        return version_citation(version, request=self.request)
 
     def get_object(self):
         value = self.kwargs["pk"]
@@ -349,8 +376,7 @@ class ProvisionViewSet(
         return ProvisionSerializer if self.action == "list" else ProvisionDetailSerializer
 
     def export_fields(self, *, include_citation):
-        citation = export_rows.CITATION_FIELDS if include_citation else []
-        return [*export_rows.PROVISION_FIELDS, *citation]
+        return provision_fields(include_citation=include_citation)
 
     def export_rows(self, queryset, *, include_citation):
         provisions = export_rows.provisions_for_export(queryset)
@@ -361,10 +387,7 @@ class ProvisionViewSet(
         )
 
     def citation_of(self, provision):
-        record = export_rows.provision_citation(
-            provision, base_url=base_url(self.request), accessed=timezone.localdate()
-        )
-        return citations.as_json(record)
+        return provision_citation(provision, request=self.request)
 
     def get_object(self):
         provision = get_by_record_id(self.get_queryset(), "P", self.kwargs["pk"])
@@ -444,9 +467,12 @@ class ProvisionViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[docs.example("A change", EXAMPLES / "change.json")])
+    list=extend_schema(
+        parameters=EXPORT_PARAMETERS,
+        examples=[docs.example("A change", EXAMPLES / "change.json")],
+    )
 )
-class ChangeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ChangeViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Versions after the first, newest first: what changed, and how much.
 
     Without ``change_kind`` only substantive and wording changes are listed: link, markup,
@@ -457,6 +483,24 @@ class ChangeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = VersionFilter
     ordering_fields = ["captured_at"]
     ordering = ["-captured_at", "-id"]
+    export_name = "atlas-changes"
+
+    def export_fields(self, *, include_citation):
+        citation = export_rows.CITATION_FIELDS if include_citation else []
+        return [*export_rows.CHANGE_FIELDS, *citation]
+
+    def export_rows(self, queryset, *, include_citation):
+        return export_rows.version_rows(
+            export_rows.versions_for_export(queryset, with_text=False).iterator(
+                chunk_size=CHUNK_SIZE
+            ),
+            base_url=base_url(self.request),
+            with_text=False,
+            include_citation=include_citation,
+        )
+
+    def citation_of(self, version):
+        return version_citation(version, request=self.request)
 
     def get_queryset(self):
         previous = Version.objects.filter(
@@ -468,6 +512,8 @@ class ChangeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             .defer("text")
             .annotate(previous_tag=Subquery(previous))
         )
+        if include_citation(self.request):
+            changes = changes.annotate(first_commit=export_rows.first_commit("pk"))
         if "change_kind" not in self.request.query_params:
             changes = changes.filter(change_kind__in=[ChangeKind.SUBSTANTIVE, ChangeKind.WORDING])
         return changes
@@ -478,12 +524,12 @@ SEMANTIC_LIMIT = 100
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[SearchParameters],
+        parameters=[SearchParameters, *EXPORT_PARAMETERS],
         summary="Full-text or semantic search over provisions",
         examples=[docs.example("A full-text match", EXAMPLES / "search-result.json")],
     )
 )
-class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class SearchViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Full text (ranked, with highlighted snippets) or semantic (closest meaning first).
 
     Semantic search returns at most the 100 closest provisions.
@@ -502,14 +548,31 @@ class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             *VERSION_FIELDS,
         ).defer("search_vector", *(f"{name}__text" for name in VERSION_FIELDS))
 
+    export_name = "atlas-search"
+
     def list(self, request, *args, **kwargs):
         parameters = SearchParameters(data=request.query_params)
         parameters.is_valid(raise_exception=True)
         q, mode = parameters.validated_data["q"], parameters.validated_data["mode"]
+        fmt, citation = request.accepted_renderer.format, include_citation(request)
         provisions = self.filter_queryset(self.get_queryset())
+        if citation or fmt in EXPORT_FORMATS:
+            provisions = export_rows.provisions_for_export(provisions)
         results = provisions.search(q) if mode == SearchMode.TEXT else self.semantic(q, provisions)
+        if fmt in EXPORT_FORMATS:  # every match, in rank order, as provision rows
+            if mode == SearchMode.TEXT:
+                results = results.iterator(chunk_size=CHUNK_SIZE)
+            rows = export_rows.provision_rows(
+                results, base_url=base_url(request), include_citation=citation
+            )
+            fields = provision_fields(include_citation=citation)
+            return streamed(rows, fields=fields, fmt=fmt, filename=self.export_name)
         page = self.paginate_queryset(results)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        data = self.get_serializer(page, many=True).data
+        if citation:
+            for item, provision in zip(data, page, strict=True):
+                item["citation"] = provision_citation(provision, request=request)
+        return self.get_paginated_response(data)
 
     def semantic(self, q: str, provisions) -> list[Provision]:
         try:

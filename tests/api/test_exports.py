@@ -191,3 +191,26 @@ def test_the_api_docs_say_the_rate_limits_and_their_headers(client, world):
     parameters = {p["name"]: p for p in schema["paths"]["/api/v1/provisions/"]["get"]["parameters"]}
     assert {"csv", "jsonl"} <= set(parameters["format"]["schema"]["enum"])
     assert parameters["include"]["schema"]["enum"] == ["citation"]
+
+
+def test_changes_export_names_each_version_and_the_one_before(client, world):
+    lines = read_jsonl(client.get("/api/v1/changes/", {"format": "jsonl", "include": "citation"}))
+    listed = client.get("/api/v1/changes/", {"page_size": 100}).json()["results"]
+    assert [line["version_id"] for line in lines] == [item["id"] for item in listed]
+    assert [line["previous_version"] for line in lines] == [
+        item["previous_version"] for item in listed
+    ]
+    assert all("text" not in line and line["citation_bibtex"] for line in lines)
+    data = client.get("/api/v1/changes/", {"include": "citation"}).json()
+    assert all(item["citation"]["version_id"] == item["id"] for item in data["results"])
+
+
+@pytest.mark.parametrize("mode", ["text", "semantic"])
+def test_search_results_export_as_rows_of_every_match(client, world, mode):
+    params = {"q": "child abuse", "mode": mode}
+    listed = client.get("/api/v1/search/", {**params, "page_size": 100}).json()["results"]
+    rows = read_csv(client.get("/api/v1/search/", {**params, "format": "csv"}))
+    assert [row["record_id"] for row in rows] == [item["record_id"] for item in listed]
+    assert rows and all(VERSION_ID.fullmatch(row["version_id"]) for row in rows)
+    cited = client.get("/api/v1/search/", {**params, "include": "citation"}).json()["results"]
+    assert all(item["citation"]["quote"] for item in cited)
