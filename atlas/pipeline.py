@@ -3,6 +3,7 @@
     embed the new wordings       provisions.embed_documents
     → assign clause types        comparisons.assign_provisions   (matches and coverage too)
     → suggest regulation links   regulations.suggest_links
+    → rebuild the dataset         datasets.build_dataset          (the download at /data/)
     (→ alerts, when they come: one more step here)
 
 Each step is a thin task in the app that owns it, and none enqueues the next: the chain does.
@@ -27,10 +28,11 @@ from atlas.celery import app
 EMBED = "provisions.embed_documents"
 ASSIGN = "comparisons.assign_provisions"
 LINK = "regulations.suggest_links"
+DATASET = "datasets.build_dataset"
 
 
 def after_new_versions(document_ids: Iterable[int]) -> chain:
-    """The chain for new versions of these documents: embed → assign → link."""
+    """The chain for new versions of these documents: embed → assign → link → dataset."""
     return chain(
         app.signature(EMBED, args=(sorted(document_ids),), immutable=True), *_after_embed()
     )
@@ -43,7 +45,11 @@ def after_curation() -> chain:
 
 def _after_embed():
     # Immutable: each step reads the database, not the previous step's result.
-    return [app.signature(ASSIGN, immutable=True), app.signature(LINK, immutable=True)]
+    return [
+        app.signature(ASSIGN, immutable=True),
+        app.signature(LINK, immutable=True),
+        app.signature(DATASET, immutable=True),
+    ]
 
 
 def enqueue_after_new_versions(document_ids: Iterable[int]) -> None:

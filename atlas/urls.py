@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("provisions.urls")),
     path("", include("comparisons.urls")),
     path("regulations/", include("regulations.urls")),
+    path("", include("datasets.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -16,12 +16,29 @@ from comparisons.compare import (
 from comparisons.models import ClauseType, Severity
 from comparisons.pictures import adoption_chart
 from comparisons.queries import clause_type_coverage
+from provisions.citations import provision_permalink
 from provisions.currency import document_currency
-from provisions.models import Platform
+from provisions.models import VERSION_TAG_LENGTH, Platform, Provision
 from regulations.models import ClauseTypeLink, Regulation
 from regulations.queries import engaging_clause_types
 
 FILTERS = ("category", "severity", "regulation")
+EVERY_PROVISION = 2**31 - 1  # the CSV carries every provision of each cell
+COMPARE_CSV_HEADER = [
+    "category",
+    "clause_type",
+    "clause_type_name",
+    "platform",
+    "platform_name",
+    "cell_severity",  # the highest severity among the platform's provisions of this type
+    "severity",
+    "score",
+    "record_id",
+    "document",
+    "version_id",
+    "permalink",
+    "text",
+]
 
 
 def clause_type_list(request):
@@ -133,31 +150,49 @@ def compare(request):
 
 
 def compare_csv(request):
+    """The compare table as CSV, one row per provision (every one, never cut), and one row
+    per clause type a platform has no provision of ("no provision found")."""
     slugs, options = _selection(request), _options(request)
-    table, error = _table_or_error(slugs, options)
+    table, error = _table_or_error(slugs, options, per_cell=EVERY_PROVISION)
     if error:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    provisions = [
+        a.provision for row in table.rows for cell in row.cells if cell for a in cell.assignments
+    ]
+    versions = dict(
+        Provision.objects.filter(pk__in=[p.pk for p in provisions]).values_list(
+            "pk", "last_version__sha256"
+        )
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="atlas-compare.csv"'
     writer = csv.writer(response)
-    header = ["category", "clause type"]
-    for platform in table.platforms:
-        header += [
-            f"{platform.name}: severity",
-            f"{platform.name}: provisions",
-            f"{platform.name}: verbatim text",
-        ]
-    writer.writerow(header)
+    writer.writerow(COMPARE_CSV_HEADER)
     for group in table.groups:
         for row in group.rows:
-            line = [group.category, row.clause_type.name]
-            for cell in row.cells:
+            for platform, cell in zip(table.platforms, row.cells, strict=True):
+                start = [group.category, row.clause_type.slug, row.clause_type.name]
+                start += [platform.slug, platform.name]
                 if cell is None:
-                    line += ["", "0", "no provision found"]
+                    writer.writerow([*start, "", "", "", "", "", "", "", "no provision found"])
                     continue
-                texts = [f"{a.provision.record_id}: {a.provision.text}" for a in cell.assignments]
-                if cell.more:
-                    texts.append(f"(and {cell.more} more)")
-                line += [cell.severity, str(cell.total), "\n".join(texts)]
-            writer.writerow(line)
+                for assignment in cell.assignments:
+                    provision = assignment.provision
+                    document = provision.document
+                    version = f"{document.record_id}@{versions[provision.pk][:VERSION_TAG_LENGTH]}"
+                    writer.writerow(
+                        [
+                            *start,
+                            cell.severity,
+                            assignment.severity,
+                            f"{assignment.score:.4f}",
+                            provision.record_id,
+                            document.name,
+                            version,
+                            request.build_absolute_uri(
+                                provision_permalink(provision.record_id, version)
+                            ),
+                            provision.text,
+                        ]
+                    )
     return response

@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.db.models.functions import Substr
@@ -11,7 +12,7 @@ from comparisons import queries as clause_type_queries
 from comparisons.models import ClauseType, Coverage, Severity
 from comparisons.pictures import category_coverage
 from comparisons.queries import clause_type_coverage
-from provisions import citations
+from provisions import citations, verification
 from provisions import search as provision_search
 from provisions.currency import Currency, currency_annotations, document_currency
 from provisions.diff import diff_versions, diff_words
@@ -26,7 +27,9 @@ from provisions.models import (
     parse_record_id,
 )
 from provisions.pictures import version_timeline
+from provisions.permalinks import moved_version_query, redirect_with_query
 from provisions.search import SearchMode, excerpt, filter_provisions, ranked, search_query
+from provisions.verification import VerifyError
 from regulations import queries as regulation_queries
 from regulations.queries import applicable_regulations, suggested_regulations
 
@@ -136,6 +139,7 @@ def _span_page(request, version, *, by_type=False):
     text = version.text
     for span in page:
         span.clause = text[span.start : span.end]
+        span.version = version  # its public ID links the provision to this version
     return page
 
 
@@ -201,10 +205,12 @@ def _type_counts(version) -> dict[int | None, int]:
 
 
 def document_diff(request, platform, slug):
-    """``?from=&to=`` (version ids); ``to`` alone compares with the version before it."""
+    """``?from=&to=`` (version public IDs); ``to`` alone compares with the version before it."""
+    if (moved := moved_version_query(request, "from", "to")) is not None:
+        return moved
     document = _document_or_404(platform, slug)
     versions = list(document.versions.defer("text").order_by("ordinal"))
-    by_id = {str(v.pk): v for v in versions}
+    by_id = {v.public_id: v for v in versions}
     wanted_old, wanted_new = request.GET.get("from"), request.GET.get("to")
     new = by_id.get(wanted_new) if wanted_new else (versions[-1] if versions else None)
     if new is None or (wanted_old and wanted_old not in by_id):
@@ -236,8 +242,21 @@ def document_diff(request, platform, slug):
     return render(request, "provisions/document_diff.html", context)
 
 
-def version_detail(request, pk):
-    version = get_object_or_404(Version.objects.select_related("document__platform"), pk=pk)
+def _version_or_404(version_id):
+    version = Version.objects.public(version_id).select_related("document__platform").first()
+    if version is None:
+        raise Http404("No stored version has that ID (they look like D-000015@3f2a9c1e0b7d).")
+    return version
+
+
+def version_moved(request, pk, suffix=""):
+    """Links from before public version IDs (``/versions/<database key>/``) move for good."""
+    version = get_object_or_404(Version.objects.only("document_id", "sha256"), pk=pk)
+    return redirect_with_query(request, f"{version.get_absolute_url()}{suffix}")
+
+
+def version_detail(request, version_id):
+    version = _version_or_404(version_id)
     page = _span_page(request, version)
     context = {
         "version": version,
@@ -248,9 +267,9 @@ def version_detail(request, pk):
     return render(request, "provisions/version_detail.html", context)
 
 
-def version_verify(request, pk):
+def version_verify(request, version_id):
     """Re-hash the stored text now; htmx swaps the result in, without JS it is a page."""
-    version = get_object_or_404(Version.objects.select_related("document__platform"), pk=pk)
+    version = _version_or_404(version_id)
     context = {"version": version, "verified": version.verify(), "checked_at": timezone.now()}
     if request.htmx:
         return render(request, "provisions/_verify.html", context)
@@ -261,6 +280,8 @@ def provision_detail(request, record_id):
     pk = parse_record_id(record_id, "P")
     if pk is None:
         raise Http404("Provision record IDs look like P-000123.")
+    if (moved := moved_version_query(request)) is not None:
+        return moved
     provision = get_object_or_404(
         Provision.objects.select_related(
             "document__platform",
@@ -333,7 +354,7 @@ def _shown_span(history, version_id):
     if version_id is None:
         return history[-1]
     for span in history:
-        if str(span.version_id) == version_id:
+        if span.version.public_id == version_id:
             return span
     raise Http404("This provision is not in that version.")
 
@@ -454,3 +475,44 @@ def _facets(matches) -> tuple[dict[str, list], int]:
     return {
         name: ranked(counter, size=FACET_SIZE) for name, counter in facets.items()
     }, counts.total
+
+
+# Multipart framing around the file: boundaries, headers, the CSRF token.
+UPLOAD_OVERHEAD = 64 * 1024
+
+
+def verify_document(request):
+    """Which stored version is this? A pasted SHA-256 (GET ``?sha256=``) or an uploaded file
+    (POST): the matching versions with when and where they were captured, or that none is."""
+    limit = settings.ATLAS_MAX_DOCUMENT_BYTES
+    context, status = {"limit": limit, "submitted": False}, 200
+    try:
+        if request.method == "POST":
+            context.update(submitted=True, uploaded=True)
+            length = request.META.get("CONTENT_LENGTH") or ""
+            if not length.isdigit() or int(length) > limit + UPLOAD_OVERHEAD:
+                status = 413
+                raise VerifyError(
+                    f"The upload must state its size and be at most {limit:,} bytes."
+                    if not length.isdigit()
+                    else f"The upload is larger than the limit of {limit:,} bytes."
+                )
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise VerifyError("Choose a file to upload.")
+            if upload.size > limit:
+                status = 413
+            found = verification.candidates(upload.read(limit + 1), max_bytes=limit)
+            context.update(filename=upload.name, size=upload.size, sha256=found[0].sha256)
+            context["matches"] = verification.identify(found)
+        elif "sha256" in request.GET:
+            context["submitted"] = True
+            context["sha256"] = verification.clean_sha256(request.GET["sha256"])
+            versions = verification.versions_with_sha256(context["sha256"])
+            context["matches"] = [
+                verification.Match(v, verification.Candidate(v.sha256, ())) for v in versions
+            ]
+    except VerifyError as error:
+        context["error"] = str(error)
+        status = status if status != 200 else 400
+    return render(request, "provisions/verify.html", context, status=status)

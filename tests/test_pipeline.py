@@ -22,6 +22,7 @@ def test_an_import_starts_embed_assign_link_once_it_commits(
         "provisions.embed_documents",
         "comparisons.assign_provisions",
         "regulations.suggest_links",
+        "datasets.build_dataset",
     ]
     assert steps[0].args == ([Document.objects.get(platform__slug="acme").pk],)
 
