@@ -17,7 +17,7 @@ from comparisons.classify import WarmingUp
 from drafts import reading
 from drafts.checking import check_draft
 from drafts.reading import DraftError
-from drafts.serializers import CheckRequestSerializer, ReportSerializer
+from drafts.serializers import DraftCheckRequestSerializer, DraftReportSerializer
 from provisions.embeddings import ModelUnavailable
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "api_examples"
@@ -28,10 +28,10 @@ EXAMPLES = Path(__file__).resolve().parent / "data" / "api_examples"
         summary="Check a draft policy: each clause's type and other platforms' wordings, the "
         "common clause types it lacks, and the regulations engaged",
         request={
-            "application/json": CheckRequestSerializer,
-            "multipart/form-data": CheckRequestSerializer,
+            "application/json": DraftCheckRequestSerializer,
+            "multipart/form-data": DraftCheckRequestSerializer,
         },
-        responses={200: ReportSerializer, 413: OpenApiTypes.OBJECT},
+        responses={200: DraftReportSerializer, 413: OpenApiTypes.OBJECT},
         examples=[
             docs.request_example("A short draft", EXAMPLES / "check-request.json"),
             docs.example("Its report", EXAMPLES / "check.json"),
@@ -64,7 +64,7 @@ class CheckViewSet(viewsets.ViewSet):
             ) from warming
         except ModelUnavailable as error:
             raise ModelUnavailableError(f"Checking is unavailable: {error}.") from error
-        response = Response(ReportSerializer(report, context={"request": request}).data)
+        response = Response(DraftReportSerializer(report, context={"request": request}).data)
         response["Cache-Control"] = "no-store"  # it quotes the draft
         return response
 
@@ -77,7 +77,7 @@ class CheckViewSet(viewsets.ViewSet):
             ) from None
         if not hasattr(body, "get"):
             raise exceptions.ValidationError({"body": ['A JSON object: {"text": "..."}.']})
-        parameters = CheckRequestSerializer(data=body)
+        parameters = DraftCheckRequestSerializer(data=body)
         parameters.is_valid(raise_exception=True)
         upload = parameters.validated_data.get("file")
         if upload is not None:

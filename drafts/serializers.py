@@ -13,7 +13,7 @@ from drafts.reading import ACCEPTED
 from regulations.serializers import EngagingClauseTypeSerializer
 
 
-class CheckRequestSerializer(serializers.Serializer):
+class DraftCheckRequestSerializer(serializers.Serializer):
     text = serializers.CharField(
         required=False,
         trim_whitespace=False,
@@ -51,13 +51,13 @@ def clause_type_page(clause_type) -> str:
     return reverse("comparisons:clause_type", args=[clause_type.slug])
 
 
-class PlatformSerializer(serializers.Serializer):
+class DraftPlatformSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     page = PageURLField(platform_page)
 
 
-class TypeScoreSerializer(serializers.Serializer):
+class DraftTypeScoreSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     category = serializers.CharField()
@@ -68,10 +68,10 @@ class TypeScoreSerializer(serializers.Serializer):
     page = PageURLField(clause_type_page)
 
 
-class WordingSerializer(serializers.Serializer):
+class DraftWordingSerializer(serializers.Serializer):
     record_id = serializers.CharField(source="provision.record_id")
     text = serializers.CharField(source="provision.text", help_text="Verbatim, in force")
-    platform = PlatformSerializer(source="provision.document.platform")
+    platform = DraftPlatformSerializer(source="provision.document.platform")
     document = serializers.CharField(source="provision.document.name")
     similarity = serializers.FloatField(help_text="Cosine similarity to the draft clause")
     page = PageURLField(lambda wording: wording.provision.get_absolute_url())
@@ -86,29 +86,29 @@ class DraftClauseSerializer(serializers.Serializer):
     )
     start = serializers.IntegerField(source="segment.start", help_text="Character offset")
     end = serializers.IntegerField(source="segment.end")
-    types = TypeScoreSerializer(
+    types = DraftTypeScoreSerializer(
         many=True, help_text="Its clause type(s), primary first; empty when no type fits well"
     )
-    candidates = TypeScoreSerializer(many=True, help_text="The next-best types, best first")
-    wordings = WordingSerializer(
+    candidates = DraftTypeScoreSerializer(many=True, help_text="The next-best types, best first")
+    wordings = DraftWordingSerializer(
         many=True,
         help_text="How up to three other platforms word the same rule (closest first, one "
         "provision in force per platform, of the clause's primary type)",
     )
 
 
-class ClauseTypeSerializer(serializers.Serializer):
+class DraftClauseTypeSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     category = serializers.CharField()
     page = PageURLField(clause_type_page)
 
 
-class FieldTypeSerializer(serializers.Serializer):
-    clause_type = ClauseTypeSerializer()
+class DraftFieldTypeSerializer(serializers.Serializer):
+    clause_type = DraftClauseTypeSerializer()
     platforms_having = serializers.SerializerMethodField()
     platforms_tracked = serializers.IntegerField(source="tracked")
-    platforms = PlatformSerializer(many=True, source="having")
+    platforms = DraftPlatformSerializer(many=True, source="having")
     in_draft = serializers.BooleanField()
     clauses = serializers.ListField(
         child=serializers.IntegerField(), help_text="Numbers of the draft's clauses of this type"
@@ -119,7 +119,7 @@ class FieldTypeSerializer(serializers.Serializer):
         return len(field_type.having)
 
 
-class RegulationSerializer(serializers.Serializer):
+class DraftRegulationSerializer(serializers.Serializer):
     slug = serializers.CharField()
     short_name = serializers.CharField()
     name = serializers.CharField()
@@ -129,14 +129,14 @@ class RegulationSerializer(serializers.Serializer):
     page = PageField()
 
 
-class EngagementSerializer(serializers.Serializer):
-    regulation = RegulationSerializer()
+class DraftEngagementSerializer(serializers.Serializer):
+    regulation = DraftRegulationSerializer()
     links = EngagingClauseTypeSerializer(
         many=True, help_text="The clause types that engage it, and why"
     )
 
 
-class ReportSerializer(serializers.Serializer):
+class DraftReportSerializer(serializers.Serializer):
     stored = serializers.SerializerMethodField(help_text="Always false: the draft is not kept")
     model_name = serializers.CharField()
     platforms_tracked = serializers.SerializerMethodField(
@@ -146,15 +146,15 @@ class ReportSerializer(serializers.Serializer):
         source="threshold", help_text="A clause type is listed when this many platforms have it"
     )
     clauses = DraftClauseSerializer(many=True)
-    field = FieldTypeSerializer(
+    field = DraftFieldTypeSerializer(
         many=True,
         source="field_types",
         help_text="Clause types at least a quarter of tracked platforms have, most common first",
     )
-    regulations_engaged = EngagementSerializer(
+    regulations_engaged = DraftEngagementSerializer(
         many=True, source="engaged", help_text="By the draft's clause types (curated links)"
     )
-    regulations_engaged_by_missing_types = EngagementSerializer(
+    regulations_engaged_by_missing_types = DraftEngagementSerializer(
         many=True, source="engaged_by_missing", help_text="By common types the draft lacks"
     )
 

@@ -12,7 +12,7 @@ from drafts import reading
 from drafts.checking import WORDINGS_PER_CLAUSE, check_draft
 from drafts.exports import write_csv
 from drafts.reading import DraftError
-from drafts.serializers import ReportSerializer
+from drafts.serializers import DraftReportSerializer
 from provisions.embeddings import ModelUnavailable
 
 TEMPLATE = "drafts/check.html"
@@ -43,7 +43,7 @@ def check(request):
     except ModelUnavailable as error:
         return _page(request, context | {"error": f"Checking is unavailable: {error}."}, 503)
     if export == "json":
-        data = ReportSerializer(report, context={"request": request}).data
+        data = DraftReportSerializer(report, context={"request": request}).data
         return _download(json.dumps(data, ensure_ascii=False, indent=1), "json")
     if export == "csv":
         stream = io.StringIO()
