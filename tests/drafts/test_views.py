@@ -265,3 +265,31 @@ def test_while_the_classifier_is_not_trained_page_and_api_say_warming_up(
 def test_get_on_the_api_and_other_methods_on_the_page_are_405(client, world):
     assert client.get("/api/v1/check/").status_code == 405
     assert client.put("/check/").status_code == 405
+
+
+HOSTILE_BODIES = {
+    "nested": ("[" * 4_000 + "]" * 4_000, "application/json"),
+    "nested-in-text": ('{"text": ' + "[" * 4_000 + "]" * 4_000 + "}", "application/json"),
+    "huge": (json.dumps({"text": "a " * 1_500_000}), "application/json"),
+    "invalid-utf8": (b'{"text": "\xff\xfe"}', "application/json"),
+    "lone-surrogate": ('{"text": "\\ud800 Do not harass."}', "application/json"),
+    "not-json": ("{not json", "application/json"),
+    "null": ("null", "application/json"),
+    "wrong-type": ('{"text": 12, "file": {"a": [1]}}', "application/json"),
+    "form": ("text=a%00b", "application/x-www-form-urlencoded"),
+    "multipart-no-file": (
+        "--x\r\nContent-Disposition: form-data; name=file\r\n\r\nnot a file\r\n--x--",
+        "multipart/form-data; boundary=x",
+    ),
+    "xml": ("<text>a</text>", "application/xml"),
+}
+
+
+@pytest.mark.parametrize("label", HOSTILE_BODIES)
+def test_hostile_api_bodies_are_a_json_4xx_and_write_nothing(client, world, label):
+    body, content_type = HOSTILE_BODIES[label]
+    before = row_counts()
+    response = client.post("/api/v1/check/", body, content_type=content_type)
+    assert 400 <= response.status_code < 500, response.content[:300]
+    assert response.json()["status"] == response.status_code
+    assert row_counts() == before
