@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "provisions",
     "comparisons",
     "regulations",
+    "drafts",
 ]
 
 MIDDLEWARE = [

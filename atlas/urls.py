@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from atlas import health
 from atlas.api import not_found
 from comparisons.api import ClassifyViewSet, ClauseTypeViewSet, CompareViewSet
+from drafts.api import CheckViewSet
 from provisions.api import (
     ChangeViewSet,
     DocumentViewSet,
@@ -31,6 +32,7 @@ router.register("compare", CompareViewSet, basename="compare")
 router.register("search", SearchViewSet, basename="search")
 router.register("changes", ChangeViewSet, basename="change")
 router.register("classify", ClassifyViewSet, basename="classify")
+router.register("check", CheckViewSet, basename="check")
 router.register("imports", ImportViewSet, basename="import")
 router.register("tracking", TrackingViewSet, basename="tracking")
 
@@ -39,6 +41,7 @@ urlpatterns = [
     path("", include("comparisons.urls")),
     path("regulations/", include("regulations.urls")),
     path("", include("datasets.urls")),
+    path("", include("drafts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
