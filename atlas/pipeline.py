@@ -3,6 +3,7 @@
     embed the new wordings       provisions.embed_documents
     → assign clause types        comparisons.assign_provisions   (matches and coverage too)
     → suggest regulation links   regulations.suggest_links
+    → judge provision changes    changes.refresh_changes       (significance, direction)
     → rebuild the dataset         datasets.build_dataset          (the download at /data/)
     (→ alerts, when they come: one more step here)
 
@@ -29,18 +30,23 @@ EMBED = "provisions.embed_documents"
 ASSIGN = "comparisons.assign_provisions"
 LINK = "regulations.suggest_links"
 DATASET = "datasets.build_dataset"
+CHANGES = "changes.refresh_changes"
 
 
 def after_new_versions(document_ids: Iterable[int]) -> chain:
-    """The chain for new versions of these documents: embed → assign → link → dataset."""
+    """The chain for new versions: embed → assign → link → changes → dataset."""
+    ids = sorted(document_ids)
     return chain(
-        app.signature(EMBED, args=(sorted(document_ids),), immutable=True), *_after_embed()
+        app.signature(EMBED, args=(ids,), immutable=True),
+        *_after_embed(),
+        app.signature(CHANGES, args=(ids,), immutable=True),
+        app.signature(DATASET, immutable=True),
     )
 
 
 def after_curation() -> chain:
     """The chain after a curator's decision: assign (which keeps it) → link."""
-    return chain(*_after_embed())
+    return chain(*_after_embed(), app.signature(DATASET, immutable=True))
 
 
 def _after_embed():
@@ -48,7 +54,6 @@ def _after_embed():
     return [
         app.signature(ASSIGN, immutable=True),
         app.signature(LINK, immutable=True),
-        app.signature(DATASET, immutable=True),
     ]
 
 

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "comparisons",
     "regulations",
     "drafts",
+    "changes",
 ]
 
 MIDDLEWARE = [

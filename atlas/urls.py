@@ -42,6 +42,7 @@ urlpatterns = [
     path("regulations/", include("regulations.urls")),
     path("", include("datasets.urls")),
     path("", include("drafts.urls")),
+    path("changes/", include("changes.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

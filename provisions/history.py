@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from provisions.bulk import update_rows
+from provisions.diff import compare_clauses
 from provisions.models import Capture, ChangeKind, Document, Provision, Revision, Span, Version
 from provisions.parse import normalize_text
 
@@ -43,17 +44,25 @@ def refresh_history(document: Document) -> None:
         capture_kinds[version_id].add(kind)
         sightings[(captured_at, version_id)] = by_id[version_id]
     similarity = dict(revisions.values_list("id", "similarity"))
+    wording = _changed_wordings(versions, present)
 
     changed_versions = []
     for index, version in enumerate(versions):
         old = present[versions[index - 1].pk] if index else {}
         new = present[version.pk]
-        added = len(new.keys() - old.keys())
-        removed = len(old.keys() - new.keys())
-        revised = [new[p] for p in new.keys() & old.keys() if new[p] != old[p]]
+        # The one count of added / removed / reworded (provisions.diff.compare_clauses), as
+        # the diff page and the API show it: typographic edits are not rewordings.
+        tally = compare_clauses(
+            {p: (r, wording.get(r, "")) for p, r in old.items()},
+            {p: (r, wording.get(r, "")) for p, r in new.items()},
+        )
+        added, removed = len(tally.added), len(tally.removed)
+        revised = [new[p] for p in tally.reworded]
         kind = _change_kind(
             index, versions, capture_kinds[version.pk], added, removed, revised, similarity
         )
+        if kind == ChangeKind.BOILERPLATE and tally.typographic:
+            kind = ChangeKind.MARKUP
         values = (index + 1, kind, added if index else len(new), removed, len(revised))
         if values != (
             version.ordinal,
@@ -91,6 +100,18 @@ def refresh_history(document: Document) -> None:
     if document.latest_version_id != latest:
         Document.objects.filter(pk=document.pk).update(latest_version_id=latest)
         document.latest_version_id = latest
+
+
+def _changed_wordings(versions, present) -> dict[int, str]:
+    """Revision id -> wording, for the revisions that differ between consecutive versions
+    (only those need their words compared)."""
+    wanted = set()
+    for index in range(1, len(versions)):
+        old, new = present[versions[index - 1].pk], present[versions[index].pk]
+        for provision in new.keys() & old.keys():
+            if new[provision] != old[provision]:
+                wanted.update((new[provision], old[provision]))
+    return dict(Revision.objects.filter(pk__in=wanted).values_list("pk", "text"))
 
 
 def _change_kind(index, versions, capture_kinds, added, removed, revised, similarity) -> str:

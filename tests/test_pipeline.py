@@ -22,6 +22,7 @@ def test_an_import_starts_embed_assign_link_once_it_commits(
         "provisions.embed_documents",
         "comparisons.assign_provisions",
         "regulations.suggest_links",
+        "changes.refresh_changes",
         "datasets.build_dataset",
     ]
     assert steps[0].args == ([Document.objects.get(platform__slug="acme").pk],)
@@ -45,4 +46,5 @@ def test_every_step_of_the_pipeline_is_a_registered_task():
     app.loader.import_default_modules()  # the worker's autodiscovery of each app's tasks.py
     names = [step.task for step in pipeline.after_new_versions([1]).tasks]
     assert all(name in app.tasks for name in names)
-    assert [step.task for step in pipeline.after_curation().tasks] == names[1:]
+    # A curation changes no wording, so no provision change: the chain stops after the links.
+    assert [step.task for step in pipeline.after_curation().tasks] == names[1:3]
