@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -191,6 +192,16 @@ def _category(assignment: Assignment) -> str | None:
     return str(category) if category else None
 
 
+def _category_only(ids: list[int]) -> dict[int, str]:
+    """Provisions stored with a category but no type (where the taxonomy has categories that
+    can be assigned alone: an uncertain choice between sibling types)."""
+    try:
+        model = apps.get_model("comparisons", "CategoryAssignment")
+    except LookupError:
+        return {}
+    return dict(model.objects.filter(provision_id__in=ids).values_list("provision_id", "category"))
+
+
 def stored_items(
     blind: dict,
     items: list[GoldItem],
@@ -219,6 +230,7 @@ def stored_items(
         a.provision_id: a
         for a in Assignment.objects.filter(provision_id__in=ids).select_related("clause_type")
     }
+    categories = _category_only(ids)
     if links is None:
         links = import_string(LINKS)
     linked = links(ids)
@@ -232,7 +244,7 @@ def stored_items(
                 provision=provision,
                 overlap=overlap,
                 clause_type=clause_type.slug if clause_type else None,
-                category=_category(assignment) if assignment else None,
+                category=_category(assignment) if assignment else categories.get(provision),
                 discovered=bool(clause_type and clause_type.discovered),
                 links=frozenset(applicable),
                 suggested=frozenset(suggested),

@@ -67,7 +67,7 @@ def test_the_stored_evaluation_runs_end_to_end_on_a_real_worker(
         for a, b in itertools.combinations(rule, 2)
     )
     cross = result["pairs"]["cross_platform"]
-    assert cross["tp"] + cross["fn"] == gold_pairs > 20
+    assert cross["tp"] + cross["fn"] == gold_pairs > 10
     assert result["pairs"]["blind"] == cross  # both platforms are blind ones
     # The worker assigned what it could: every rule clause has a type or is listed unassigned.
     typed = sum(row["assigned"] for row in result["per_type"].values())
