@@ -18,7 +18,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[ml,dev]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
+# The sentence model's ONNX export (provisions/onnx_encoder.py) under ATLAS_DATA_DIR/models:
+# made here once, offline, from the installed weights (a no-op when present; with
+# ATLAS_ENCODER=torch it is not needed). The worker would make it on first use otherwise.
 install: $(STAMP)
+	@if [ "$${ATLAS_ENCODER:-onnx}" = onnx ]; then $(PY) -m provisions.onnx_encoder; fi
 
 # The browser tests drive Debian's chromium through Playwright (never a downloaded browser build).
 browser:
