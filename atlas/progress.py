@@ -162,3 +162,34 @@ def summary(stages: list[dict], working: bool) -> str:
         f"({assign['done']:,} of {assign['total']:,} provisions in force typed). "
         "Comparisons fill in as they finish."
     )
+
+
+def watch(every: float = 10.0, *, once: bool = False) -> None:
+    """Print the summary whenever it changes (``make run`` runs this beside the server)."""
+    import time
+
+    last = None
+    while True:
+        try:
+            cache.delete(SNAPSHOT_KEY)
+            line = snapshot()["summary"]
+        except DatabaseError as error:  # the database restarting: try again
+            line = f"progress unavailable: {error}"
+        if line != last:
+            print(f"[{datetime.now().strftime('%H:%M:%S')}] {line}", flush=True)
+            last = line
+        if once:
+            return
+        time.sleep(every)
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atlas.settings")
+    django.setup()
+    numbers = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
+    watch(float(numbers[0]) if numbers else 10.0, once="--once" in sys.argv)

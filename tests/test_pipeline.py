@@ -70,3 +70,22 @@ def test_a_removed_provision_waiting_for_its_embedding_makes_assignment_run_agai
         "comparisons.assign_provisions",
         "regulations.suggest_links",
     ]
+
+
+@pytest.mark.django_db
+def test_incremental_assignment_gets_the_provisions_of_each_step(
+    tmp_path, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(pipeline, "INCREMENTAL", True)
+    settings.ATLAS_EMBED_AFTER_IMPORT = True
+    corpus = write_acme(tmp_path, GOOD, "# Policy\n\n- Do not generate malware.\n")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        import_sources([str(corpus)])
+    [start] = callbacks
+    steps = start.__self__.tasks
+    from provisions.models import Provision
+
+    kept = Provision.objects.get(text="Do not generate malware.")
+    removed = Provision.objects.get(text="Do not harass people.")
+    assert steps[1].kwargs == {"provision_ids": [kept.pk]}
+    assert steps[3].kwargs == {"provision_ids": [removed.pk]}

@@ -85,3 +85,9 @@ def test_the_status_api_reports_each_stage(acme, client):
     )
     assert body["working"] is True and "0 of 2 wordings embedded" in body["summary"]
     assert client.post("/api/v1/status/").status_code == 405
+
+
+def test_the_watcher_make_run_starts_prints_the_summary(acme, capsys):
+    progress.watch(once=True)
+    line = capsys.readouterr().out
+    assert "Clause types: 0 of 2 wordings embedded; 0 of 2 provisions in force typed" in line
