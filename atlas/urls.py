@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from atlas import health
+from atlas import health, status
 from atlas.api import not_found
 from comparisons.api import ClassifyViewSet, ClauseTypeViewSet, CompareViewSet
 from drafts.api import CheckViewSet
@@ -44,6 +44,7 @@ urlpatterns = [
     path("", include("drafts.urls")),
     path("changes/", include("changes.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/status/", status.status, name="pipeline-status"),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs' script is a separate response (no inline script under the CSP); Swagger UI's
