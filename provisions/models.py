@@ -427,6 +427,12 @@ class Span(models.Model):
     end = models.PositiveIntegerField()
     heading_path = models.JSONField(default=list)
     lead_in = models.TextField(blank=True)
+    parent_position = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="For an enumerated part of a clause: the position of that clause in this "
+        "version (its span contains this one)",
+    )
 
     class Meta:
         ordering = ["version", "position"]
@@ -445,6 +451,26 @@ class Span(models.Model):
     @property
     def text(self) -> str:
         return self.version.text[self.start : self.end]
+
+    @property
+    def is_part(self) -> bool:
+        return self.parent_position is not None
+
+    def parent_span(self) -> Span | None:
+        """The span of the clause this one is an enumerated part of, in the same version."""
+        if self.parent_position is None:
+            return None
+        return (
+            Span.objects.filter(version_id=self.version_id, position=self.parent_position)
+            .select_related("provision")
+            .first()
+        )
+
+    def part_spans(self):
+        """The spans of this clause's enumerated parts, in the same version, in order."""
+        return Span.objects.filter(
+            version_id=self.version_id, parent_position=self.position
+        ).select_related("provision")
 
 
 class TextEmbeddingQuerySet(models.QuerySet):

@@ -307,6 +307,7 @@ def provision_detail(request, record_id):
         .values_list(Substr("version__text", F("start") + 1, F("end") - F("start")), flat=True)
         .get()
     )
+    parent, parts = _enumeration(shown)
     assignment = getattr(provision, "assignment", None)
     # Same clause type only, checked here too: a curator may have moved either provision
     # since the worker stored the match.
@@ -333,8 +334,29 @@ def provision_detail(request, record_id):
         "revisions": _revisions_with_diffs(provision),
         "citations": _citations(request, provision, shown),
         "currency": Currency(provision.last_captured_at, provision.tracked),
+        "parent": parent,
+        "parts": parts,
     }
     return render(request, "provisions/provision_detail.html", context)
+
+
+def _enumeration(shown: Span) -> tuple[Span | None, list[Span]]:
+    """The clause the shown span is an enumerated part of, and the parts it has (same version).
+
+    Each comes with its verbatim text in that version (``clause``), cut from the parent's text:
+    the parts are spans inside it.
+    """
+    parent = shown.parent_span()
+    if parent is not None:
+        parent.clause = (
+            Span.objects.filter(pk=parent.pk)
+            .values_list(Substr("version__text", F("start") + 1, F("end") - F("start")), flat=True)
+            .get()
+        )
+    parts = list(shown.part_spans())
+    for part in parts:
+        part.clause = shown.clause[part.start - shown.start : part.end - shown.start]
+    return parent, parts
 
 
 def _citations(request, provision, span) -> dict[str, str]:
