@@ -26,8 +26,8 @@ from provisions.models import (
     Version,
     parse_record_id,
 )
-from provisions.pictures import version_timeline
 from provisions.permalinks import moved_version_query, redirect_with_query
+from provisions.pictures import version_timeline
 from provisions.search import SearchMode, excerpt, filter_provisions, ranked, search_query
 from provisions.verification import VerifyError
 from regulations import queries as regulation_queries

@@ -65,7 +65,7 @@ def test_pages_show_a_part_within_its_parent_and_a_parent_with_its_parts(client,
     spans = list(Span.objects.filter(version=document.latest_version).order_by("position"))
     parent, part = spans[0].provision, spans[2].provision
     html = client.get(part.get_absolute_url()).content.decode()
-    assert f"An enumerated part of <a href=\"{parent.get_absolute_url()}\">" in html
+    assert f'An enumerated part of <a href="{parent.get_absolute_url()}">' in html
     assert escape(parent.text).replace("\n", "<br>") in html
     html = client.get(parent.get_absolute_url()).content.decode()
     assert "This clause enumerates 3 parts" in html
