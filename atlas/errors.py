@@ -4,6 +4,7 @@ cannot be reached (a restart or failover, not a fault of the request)."""
 
 from __future__ import annotations
 
+import re
 import sys
 
 from django.db import InterfaceError, OperationalError
@@ -13,6 +14,14 @@ from django.template import loader
 # Seconds a client should wait before trying again when the database is unreachable.
 RETRY_AFTER = 30
 DATABASE_UNAVAILABLE = "The database is unavailable; please try again shortly."
+DEFAULT_NOT_FOUND = re.compile(r"No (\w+) matches the given query\.")
+# The error page's name for each status and what a reader can do next.
+PAGE_WORDS = {
+    400: ("Bad request", "The address asked for something this site cannot read."),
+    404: ("Not found", "Search the provisions, or start again from one of these lists."),
+    500: ("Server error", "Try again in a moment; the rest of the site may still work."),
+    503: ("Unavailable", "The site is briefly unavailable; please try again in a minute."),
+}
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -31,9 +40,15 @@ def error_response(
         if parameters:
             body["parameters"] = parameters
         return JsonResponse(body, status=status)
-    html = loader.render_to_string(
-        "errors/error.html", {"status": status, "detail": detail, "parameters": parameters}
-    )
+    title, advice = PAGE_WORDS.get(status, PAGE_WORDS[500 if status >= 500 else 400])
+    context = {
+        "status": status,
+        "title": title,
+        "advice": advice,
+        "detail": detail,
+        "parameters": parameters,
+    }
+    html = loader.render_to_string("errors/error.html", context)
     return HttpResponse(html, status=status)
 
 
@@ -55,7 +70,13 @@ def bad_request(request, exception=None):
 def page_not_found(request, exception=None):
     # Our views' Http404 messages are written for readers; the resolver's is a dict of patterns.
     message = exception.args[0] if exception and exception.args else None
-    return error_response(request, 404, message if isinstance(message, str) else "No page here.")
+    if not isinstance(message, str):
+        message = "No page here."
+    # get_object_or_404's own words name a model class; a reader gets a sentence.
+    default = DEFAULT_NOT_FOUND.match(message)
+    if default:
+        message = f"No {default.group(1).lower()} at this address."
+    return error_response(request, 404, message)
 
 
 def server_error(request):

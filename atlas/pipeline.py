@@ -1,10 +1,18 @@
 """What runs after new versions arrive, written down once, as one Celery chain.
 
-    embed the new wordings       provisions.embed_documents
+    embed the wordings in force  provisions.embed_documents (current_only)
     → assign clause types        comparisons.assign_provisions   (matches and coverage too)
+    → embed the other wordings   provisions.embed_documents      (removed and earlier ones)
+    (→ assign again              only if a removed provision's wording was waiting)
     → suggest regulation links   regulations.suggest_links
     → judge provision changes    changes.refresh_changes       (significance, direction)
+    → rebuild the dataset         datasets.build_dataset          (the download at /data/)
     (→ alerts, when they come: one more step here)
+
+Current text first: on a first import of the whole corpus, the wordings of provisions in
+force (about 60% of them) are embedded and assigned before the backlog of older ones, so
+every page that shows clause types fills in minutes earlier. ``atlas.progress`` records each
+step as the worker runs it.
 
 Each step is a thin task in the app that owns it, and none enqueues the next: the chain does.
 The importer (``provisions.ingest``), the tracker and curator actions start it once their
@@ -28,27 +36,65 @@ from atlas.celery import app
 EMBED = "provisions.embed_documents"
 ASSIGN = "comparisons.assign_provisions"
 LINK = "regulations.suggest_links"
+DATASET = "datasets.build_dataset"
 CHANGES = "changes.refresh_changes"
+
+# Incremental assignment: when true, each assignment step gets the ids of the provisions it has
+# to (re)assign, ``assign_provisions(provision_ids=[...])``, instead of re-assigning the corpus.
+# False until comparisons' task accepts them (the interface is agreed in README.md, "Pipeline");
+# a full run is then still what a change of model, taxonomy or labels needs.
+INCREMENTAL = False
+
+
+def affected_provisions(document_ids: list[int], *, in_force: bool) -> list[int]:
+    """The provisions of these documents an assignment step must (re)assign: those in force
+    (the first step, after their wordings), or the removed ones (the second)."""
+    from provisions.models import Provision
+
+    provisions = Provision.objects.filter(document_id__in=document_ids, removed_in__isnull=in_force)
+    return sorted(provisions.values_list("pk", flat=True))
+
+
+def _assign(document_ids: list[int], *, in_force: bool):
+    if not INCREMENTAL:
+        return app.signature(ASSIGN, immutable=True)
+    ids = affected_provisions(document_ids, in_force=in_force)
+    return app.signature(ASSIGN, kwargs={"provision_ids": ids}, immutable=True)
 
 
 def after_new_versions(document_ids: Iterable[int]) -> chain:
-    """The chain for new versions of these documents: embed → assign → link → changes."""
+    """The chain for new versions of these documents: embed (current) → assign → embed (the
+    rest) → [assign] → link → changes → dataset."""
+    # Imported here: provisions' importer imports this module.
+    from provisions.embeddings import pending_affects_assignment
+
     ids = sorted(document_ids)
-    return chain(
+    steps = [
+        app.signature(EMBED, args=(ids,), kwargs={"current_only": True}, immutable=True),
+        _assign(ids, in_force=True),
         app.signature(EMBED, args=(ids,), immutable=True),
-        *_after_embed(),
+    ]
+    if pending_affects_assignment(ids):
+        steps.append(_assign(ids, in_force=False))
+    return chain(
+        *steps,
+        app.signature(LINK, immutable=True),
         app.signature(CHANGES, args=(ids,), immutable=True),
+        app.signature(DATASET, immutable=True),
     )
 
 
 def after_curation() -> chain:
-    """The chain after a curator's decision: assign (which keeps it) → link."""
-    return chain(*_after_embed())
+    """The chain after a curator's decision: assign (which keeps it) → link → dataset."""
+    return chain(*_after_embed(), app.signature(DATASET, immutable=True))
 
 
 def _after_embed():
     # Immutable: each step reads the database, not the previous step's result.
-    return [app.signature(ASSIGN, immutable=True), app.signature(LINK, immutable=True)]
+    return [
+        app.signature(ASSIGN, immutable=True),
+        app.signature(LINK, immutable=True),
+    ]
 
 
 def enqueue_after_new_versions(document_ids: Iterable[int]) -> None:

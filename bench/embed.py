@@ -1,20 +1,23 @@
-"""Embedding benchmark: raw model.encode throughput vs the pipeline through a real worker.
+"""Embedding benchmark: raw sentence-transformers ``model.encode`` (torch) against the
+pipeline's embedding step (ONNX Runtime, int8), on the same texts, in one run.
 
-    .venv/bin/python bench/embed.py [--all]
+    .venv/bin/python bench/embed.py [--all] [--max-texts N] [--no-f1]
 
-In a scratch database: imports the corpus (ATLAS_CORPUS_DIR), then on the same texts (the
-clause wordings of eight usage policies, or of the whole corpus with --all) measures
-  1. raw ``model.encode`` throughput in this process (model already loaded),
-  2. the pipeline: queue ``embed_documents`` to a real ``celery worker`` (already warm), until
-     every wording is stored in pgvector and clause types are assigned,
-and prints both and their ratio; then the seconds of a full re-assignment (``cluster``) and of
-assigning one newly imported document. The broker is CELERY_BROKER_URL if set, else the
-embedded Redis broker.
+In a scratch database: imports the corpus (ATLAS_CORPUS_DIR), takes the clause wordings still
+to embed (those of eight usage policies, or of the whole corpus with --all; --max-texts stops
+adding documents once N wordings are reached, for a busy machine), then measures
+  1. raw torch: ``SentenceTransformer.encode`` on those texts (model loaded, warmed up);
+  2. the pipeline: ``embed_pending`` with the configured encoder (ATLAS_ENCODER, default
+     onnx), the function the worker's embed step runs: reading the wordings from PostgreSQL,
+     deduplicating, batching by length, encoding and storing every vector in pgvector;
+  3. raw torch again (the load of a shared machine moves between measurements);
+and prints the throughputs, the ratio, the cosine between the stored vectors and torch's, and
+the clause-type F1 (``comparisons.evaluation``, the figure of ``manage.py
+evaluate_clustering``, leave-one-platform-out on the labelled set) with each runtime. Every
+figure is printed with the load average: final figures need a quiet machine.
 """
 
 import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,12 +26,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atlas.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ["ATLAS_EMBED_AFTER_IMPORT"] = "false"
 
 import django  # noqa: E402
 
 django.setup()
 
+import numpy as np  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import get_runner  # noqa: E402
@@ -45,131 +51,97 @@ SUBSET = [
 ]
 
 
-def wait_for(condition, timeout=1800, step=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    raise TimeoutError("the worker did not finish in time")
+def load() -> str:
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def option(name: str, default=None):
+    if name in sys.argv:
+        return sys.argv[sys.argv.index(name) + 1]
+    return default
+
+
+class Renamed:
+    """An encoder under another name: each runtime's evaluation caches its own prototypes."""
+
+    def __init__(self, encoder, name):
+        self.encoder, self.name = encoder, name
+
+    def encode(self, texts):
+        return self.encoder.encode(texts)
 
 
 def main() -> None:
-    from atlas import pipeline
-    from atlas.embedded_db import connection_url
-    from comparisons.clustering import assign_provisions
-    from comparisons.models import Assignment
-    from comparisons.taxonomy import read_labels, read_taxonomy
-    from provisions.embeddings import embed_pending, get_encoder, pending_texts
+    from comparisons.evaluation import evaluate
+    from provisions.embeddings import _load_encoder, embed_pending, pending_texts
     from provisions.ingest import import_sources
     from provisions.models import Document, TextEmbedding
 
     corpus = os.environ.get("ATLAS_CORPUS_DIR", str(ROOT.parent / "shared" / "corpus"))
     import_sources([corpus])
-    documents = Document.objects.filter(versions__isnull=False).distinct()
-    if "--all" not in sys.argv:
+    name = settings.EMBEDDING_MODEL
+    torch = _load_encoder(name, "torch")
+    pipeline_encoder = _load_encoder(name, settings.ATLAS_ENCODER)
+    if "--all" in sys.argv:
+        documents = list(Document.objects.filter(versions__isnull=False).distinct().order_by("pk"))
+    else:
         documents = [Document.objects.get(platform__slug=p, slug=s) for p, s in SUBSET]
-    held_out = Document.objects.get(platform__slug="civitai", slug="terms-of-service")
-    documents = [d for d in documents if d.pk != held_out.pk]
-    encoder = get_encoder()
-    document_ids = [d.pk for d in documents]
-
-    env = {**os.environ, "DATABASE_URL": connection_url(connection.settings_dict)}
-    # Messages left by an interrupted run name rows of another database: a worker busy with
-    # them would share the CPU with the measurements.
-    from atlas.celery import app
-
-    print(f"broker: {app.control.purge()} stale messages purged")
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "atlas",
-            "worker",
-            "--concurrency=1",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        env=env,
-        start_new_session=True,
-        cwd=ROOT,
-    )
-    try:
-        # Warm-up: the worker loads the model and caches prototype and label embeddings (the
-        # labels are corpus clauses, so some wordings are embedded here and not measured).
-        pipeline.after_new_versions([]).delay()
-        warm = len(read_labels()) // 2 + len(read_taxonomy())
-        wait_for(lambda: TextEmbedding.objects.count() >= warm)
-        wait_for(lambda: Assignment.objects.exists(), step=0.5)
-        time.sleep(2)
-        # The same texts for both measurements: exactly what the pipeline still has to embed.
-        pending = pending_texts(encoder.name, document_ids=document_ids)
-        texts, hashes = list(pending.values()), list(pending)
-        print(f"texts: {len(texts)} distinct clause wordings from {len(documents)} documents")
-        encoder.encode(texts[:32])  # warm-up
-        started = time.perf_counter()
-        encoder.encode(texts)
-        raw = len(texts) / (time.perf_counter() - started)
-        print(f"raw model.encode: {raw:.1f} texts/s (load average {os.getloadavg()[0]:.2f})")
-
-        before = Assignment.objects.count()
-        # Polled: the number of this model's embeddings, a count of a few thousand rows (under
-        # a millisecond). Polling on these texts' hashes (a 5,000-value IN list, ~27 ms of CPU
-        # per poll) took a tenth of a core from the worker it measures. Nothing else embeds
-        # meanwhile; that these are exactly the texts stored is checked once, at the end.
-        embedded = TextEmbedding.objects.filter(model_name=encoder.name)
-        target = embedded.count() + len(hashes)
-        started = time.perf_counter()
-        pipeline.after_new_versions(document_ids).delay()
-        wait_for(lambda: embedded.count() >= target, step=0.25)
-        embedded_s = time.perf_counter() - started
-        missing = len(hashes) - embedded.filter(text_hash__in=hashes).count()
-        if missing:
-            raise RuntimeError(f"{missing} of the measured texts were not stored")
-        wait_for(lambda: Assignment.objects.count() > before)
-        assigned_s = time.perf_counter() - started
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:  # a task still running: the numbers are taken
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
-    pipeline = len(texts) / embedded_s
+    limit = int(option("--max-texts", 0))
+    chosen, count = [], 0
+    for document in documents:
+        if limit and count >= limit:
+            break
+        chosen.append(document.pk)
+        count += len(pending_texts(name, document_ids=[document.pk]))
+    pending = pending_texts(name, document_ids=chosen)
+    texts, hashes = list(pending.values()), list(pending)
+    print(f"texts: {len(texts)} distinct clause wordings from {len(chosen)} documents")
     print(
-        f"pipeline (queue -> stored in pgvector, via the worker): {pipeline:.1f} texts/s "
-        f"(load average {os.getloadavg()[0]:.2f})"
+        f"machine: {os.cpu_count()} cores; encoder threads "
+        f"{settings.ATLAS_ENCODER_THREADS or 'all'}"
     )
-    # Raw again, now that the worker is idle: on a shared machine the load can change between
-    # the two measurements, so the ratio is also given against the mean of both raw runs.
+
+    torch.encode(texts[:32])  # warm-up
     started = time.perf_counter()
-    encoder.encode(texts)
-    raw_after = len(texts) / (time.perf_counter() - started)
+    reference = np.asarray(torch.encode(texts))
+    raw = len(texts) / (time.perf_counter() - started)
+    print(f"raw torch model.encode: {raw:.1f} texts/s ({load()})")
+
+    pipeline_encoder.encode(texts[:32])  # warm-up (and the export, when it is missing)
+    started = time.perf_counter()
+    stored = embed_pending(encoder=pipeline_encoder, document_ids=chosen)
+    elapsed = time.perf_counter() - started
+    pipeline = len(texts) / elapsed
     print(
-        f"raw model.encode, again: {raw_after:.1f} texts/s (load average {os.getloadavg()[0]:.2f})"
+        f"pipeline ({settings.ATLAS_ENCODER}: read from PostgreSQL, encode, store in pgvector): "
+        f"{pipeline:.1f} texts/s, {stored} stored ({load()})"
     )
+    started = time.perf_counter()
+    torch.encode(texts)
+    raw_after = len(texts) / (time.perf_counter() - started)
+    print(f"raw torch model.encode, again: {raw_after:.1f} texts/s ({load()})")
     print(
-        f"pipeline / raw: {pipeline / raw:.2f} (against the mean of both raw runs: "
+        f"pipeline / raw torch: {pipeline / raw:.2f} (against the mean of both raw runs: "
         f"{2 * pipeline / (raw + raw_after):.2f})"
     )
-    print(f"queue -> stored and clause types assigned: {assigned_s:.1f} s")
-
-    started = time.perf_counter()
-    result = assign_provisions(encoder=encoder)
+    vectors = TextEmbedding.objects.vectors(hashes, model_name=name)
+    ours = np.asarray([vectors[h] for h in hashes], dtype=np.float32)
+    cosines = (ours * reference).sum(axis=1)
     print(
-        f"full re-assignment of {result['assigned'] + result['unassigned']} embedded "
-        f"provisions: {time.perf_counter() - started:.1f} s"
+        f"cosine of stored vectors to torch's: mean {cosines.mean():.4f}, 1st percentile "
+        f"{np.percentile(cosines, 1):.4f}, min {cosines.min():.4f}"
     )
-    embed_pending(encoder=encoder, document_ids=[held_out.pk])
-    started = time.perf_counter()
-    assign_provisions(encoder=encoder)
-    print(
-        f"assigning after one newly imported document ({held_out}): "
-        f"{time.perf_counter() - started:.1f} s (a full re-assignment)"
-    )
+    if "--no-f1" in sys.argv:
+        return
+    for runtime, encoder in (("torch", torch), (settings.ATLAS_ENCODER, pipeline_encoder)):
+        started = time.perf_counter()
+        result = evaluate(Renamed(encoder, f"{name}@{runtime}"))
+        print(
+            f"clause-type evaluation with {runtime}: pairwise F1 {result.f1:.3f} (precision "
+            f"{result.precision:.3f}, recall {result.recall:.3f}), accuracy "
+            f"{result.accuracy:.3f}, {result.labels} labelled provisions "
+            f"({time.perf_counter() - started:.0f} s, {load()})"
+        )
 
 
 if __name__ == "__main__":

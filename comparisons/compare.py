@@ -8,16 +8,34 @@ API, so all three always agree. A cell holds a platform's live provisions of tha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from django.db.models import Case, Count, F, IntegerField, Min, Value, When, Window
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 
 from comparisons.models import Assignment, ClauseType, Severity
 from comparisons.queries import PlatformRef
-from provisions.models import Platform
+from provisions.models import Platform, Version
 
 MIN_PLATFORMS, MAX_PLATFORMS = 2, 8
 PER_CELL = 3  # provisions shown in a cell; the cell says how many there are in all
+# A document whose latest text was first captured this long before the newest capture stored
+# anywhere is "not current": a cell shows its clauses only after those of current documents
+# (an old "Terms of Use" no longer captured must not speak for the platform today).
+CURRENT_WITHIN = timedelta(days=365)
 SEVERITY_ORDER = [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW]
 SEVERITY_RANK = Case(
     *[When(severity=value, then=Value(rank)) for rank, value in enumerate(SEVERITY_ORDER)],
@@ -132,6 +150,13 @@ def best_assignments(
     if not platforms or not type_ids:
         return {}
     partition = [F("clause_type_id"), F("provision__document__platform_id")]
+    newest = Version.objects.aggregate(newest=Max("captured_at"))["newest"]
+    current = ExpressionWrapper(
+        Q(provision__document__latest_version__captured_at__gte=newest - CURRENT_WITHIN)
+        if newest
+        else Q(pk__isnull=False),
+        output_field=BooleanField(),
+    )
     assignments = (
         Assignment.objects.filter(
             clause_type_id__in=type_ids,
@@ -141,7 +166,9 @@ def best_assignments(
         .annotate(
             platform_id=F("provision__document__platform_id"),
             place=Window(
-                RowNumber(), partition_by=partition, order_by=[F("score").desc(), F("pk").asc()]
+                RowNumber(),
+                partition_by=partition,
+                order_by=[current.desc(), F("score").desc(), F("pk").asc()],
             ),
             in_cell=Window(Count("pk"), partition_by=partition),
             # the most severe of all the cell's provisions, not only of those carried

@@ -1,13 +1,19 @@
-"""Evaluation of the clause classifier on the labelled set.
+"""Evaluation of clause types: on the labelled set, and on the blind set as stored.
 
-Leave-one-platform-out: a platform's provisions are always classified by a model that never
-saw that platform's labels, as a new platform's documents would be.
+Labelled set, leave-one-platform-out: a platform's provisions are always classified by a model
+that never saw that platform's labels, as a new platform's documents would be.
+
+Blind set (``score_blind``): provisions of platforms in no training label, grouped by rule by
+reading, scored on what the worker stored after a real import (``comparisons.blind``).
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -34,19 +40,8 @@ def pairwise_scores(gold: list[str], predicted: list[str | None], platforms: lis
     A pair is positive in the gold standard when both have the same label, and predicted
     positive when both were assigned the same type.
     """
-    tp = fp = fn = 0
-    for i, j in itertools.combinations(range(len(gold)), 2):
-        if platforms[i] == platforms[j]:
-            continue
-        same_gold = gold[i] == gold[j]
-        same_predicted = predicted[i] is not None and predicted[i] == predicted[j]
-        tp += same_gold and same_predicted
-        fp += same_predicted and not same_gold
-        fn += same_gold and not same_predicted
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
+    score = _pairs(gold, predicted, platforms, lambda a, b: a != b)
+    return score.precision, score.recall, score.f1
 
 
 def evaluate(encoder, *, taxonomy=None, labels=None) -> Evaluation:
@@ -97,4 +92,255 @@ def evaluate(encoder, *, taxonomy=None, labels=None) -> Evaluation:
         per_type=per_type,
         labels=len(labels),
         platforms=len(set(platforms)),
+    )
+
+
+# -- the blind set, scored on what is stored ------------------------------------------------
+#
+# comparisons/data/blind_set.json: provisions of platforms in no training label, grouped by rule
+# by reading (see its header). ``comparisons.blind`` imports its documents through the real path,
+# waits for the worker and reads what was stored; the arithmetic below is pure, so that it can be
+# checked on a hand-made example.
+
+BLIND_SET = Path(__file__).resolve().parent / "data" / "blind_set.json"
+# A gold span matches the stored provision it overlaps most when their overlap is at least this
+# share of the two spans' union (1.0: the same span).
+SPAN_MATCH = 0.5
+
+
+def read_blind_set(path: Path = BLIND_SET) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    id: str
+    platform: str
+    group: str | None  # None: states no rule
+    regulations: dict[str, bool] = field(default_factory=dict)  # slug -> clearly engaged?
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """What Atlas stored for one gold span (``provision`` None: no stored span matched)."""
+
+    provision: int | None = None
+    overlap: float = 0.0
+    clause_type: str | None = None
+    category: str | None = None
+    discovered: bool = False
+    links: frozenset[str] = frozenset()  # applicable regulations (inherited or curated)
+    suggested: frozenset[str] = frozenset()  # the worker's "possibly related" ones
+
+
+def _share(part: float, whole: float) -> float:
+    return part / whole if whole else 0.0
+
+
+@dataclass(frozen=True)
+class PairScore:
+    """Counts of true positives, false positives and false negatives (pairs, or links)."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return _share(self.tp, self.tp + self.fp)
+
+    @property
+    def recall(self) -> float:
+        return _share(self.tp, self.tp + self.fn)
+
+    @property
+    def f1(self) -> float:
+        return _share(2 * self.precision * self.recall, self.precision + self.recall)
+
+    def as_dict(self) -> dict:
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
+
+
+@dataclass
+class BlindScore:
+    items: int
+    rule_items: int
+    platforms: int
+    groups: int
+    cross_platform_groups: int
+    matched: int  # gold spans matched to a stored provision
+    exact: int  # ... to a stored provision with exactly the same span
+    pairs: dict[str, PairScore]  # all | cross_platform | blind
+    adjusted_rand: float
+    unassigned: list[str]  # ids of rule items stored with neither a type nor a category
+    discovered_only: list[str]  # ids of rule items whose type is a discovered (unnamed) one
+    no_rule_typed: list[str]  # ids of no-rule items that were given a clause type
+    per_type: dict[str, dict]  # slug -> {"assigned", "group", "correct", "precision"}
+    links: dict[str, PairScore | None]  # applicable | with_suggested (tp/fp/fn on labelled pairs)
+    unmatched: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "items": self.items,
+            "rule_items": self.rule_items,
+            "no_rule_items": self.items - self.rule_items,
+            "platforms": self.platforms,
+            "groups": self.groups,
+            "cross_platform_groups": self.cross_platform_groups,
+            "span_coverage": {
+                "matched": self.matched,
+                "exact": self.exact,
+                "of": self.items,
+                "share": round(self.matched / self.items, 4) if self.items else 0.0,
+            },
+            "pairs": {name: score.as_dict() for name, score in self.pairs.items()},
+            "adjusted_rand": round(self.adjusted_rand, 4),
+            "unassigned": self.unassigned,
+            "discovered_only": self.discovered_only,
+            "no_rule_typed": self.no_rule_typed,
+            "per_type": self.per_type,
+            "links": {name: s.as_dict() if s else None for name, s in self.links.items()},
+            "unmatched": self.unmatched,
+        }
+
+
+def gold_items(blind: dict, platforms: set[str] | None = None) -> list[GoldItem]:
+    """The blind set's items (of these platforms, if given), each with the regulation labels of
+    its group."""
+    regulations = {
+        group["key"]: {r["regulation"]: r["expected"] for r in group.get("regulations", [])}
+        for group in blind["groups"]
+    }
+    return [
+        GoldItem(
+            id=item["id"],
+            platform=item["platform"],
+            group=item["group"],
+            regulations=regulations.get(item["group"], {}) if item["group"] else {},
+        )
+        for item in blind["items"]
+        if platforms is None or item["platform"] in platforms
+    ]
+
+
+def span_overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
+    """Characters the two spans share, as a share of their union (1.0: the same span)."""
+    shared = min(a[1], b[1]) - max(a[0], b[0])
+    if shared <= 0:
+        return 0.0
+    return shared / (max(a[1], b[1]) - min(a[0], b[0]))
+
+
+def best_span(gold: tuple[int, int], spans: dict[tuple[int, int], int]) -> tuple[int | None, float]:
+    """The stored provision whose span overlaps the gold span most, if it overlaps enough."""
+    best, best_overlap = None, 0.0
+    for span, provision in spans.items():
+        overlap = span_overlap(gold, span)
+        if overlap > best_overlap:
+            best, best_overlap = provision, overlap
+    return (best, best_overlap) if best_overlap >= SPAN_MATCH else (None, best_overlap)
+
+
+def _pairs(gold, predicted, platforms, keep) -> PairScore:
+    tp = fp = fn = 0
+    for i, j in itertools.combinations(range(len(gold)), 2):
+        if not keep(platforms[i], platforms[j]):
+            continue
+        same_gold = gold[i] == gold[j]
+        same_predicted = predicted[i] is not None and predicted[i] == predicted[j]
+        tp += same_gold and same_predicted
+        fp += same_predicted and not same_gold
+        fn += same_gold and not same_predicted
+    return PairScore(tp, fp, fn)
+
+
+def _link_score(items: list[GoldItem], stored: list[StoredItem], *, suggested: bool):
+    tp = fp = fn = 0
+    labelled = False
+    for item, found in zip(items, stored, strict=True):
+        linked = found.links | (found.suggested if suggested else frozenset())
+        for regulation, expected in item.regulations.items():
+            labelled = True
+            tp += expected and regulation in linked
+            fn += expected and regulation not in linked
+            fp += (not expected) and regulation in linked
+    return PairScore(tp, fp, fn) if labelled else None
+
+
+def score_blind(
+    items: list[GoldItem], stored: list[StoredItem], *, blind_platforms: set[str]
+) -> BlindScore:
+    """Score what was stored for each gold item against the rule groups read by hand.
+
+    Pairs are counted over the items that state a rule (no-rule items are scored apart: they
+    should get no rule type). A rule item whose span matched nothing, or that got no type,
+    predicts "no group", so every pair it belongs to is missed. In the adjusted Rand index each
+    such item is a cluster of its own (not one big "unassigned" cluster).
+    """
+    from sklearn.metrics import adjusted_rand_score
+
+    rule = [(item, found) for item, found in zip(items, stored, strict=True) if item.group]
+    gold = [item.group for item, _ in rule]
+    predicted = [found.clause_type for _, found in rule]
+    platforms = [item.platform for item, _ in rule]
+    pairs = {
+        "all": _pairs(gold, predicted, platforms, lambda a, b: True),
+        "cross_platform": _pairs(gold, predicted, platforms, lambda a, b: a != b),
+        "blind": _pairs(
+            gold,
+            predicted,
+            platforms,
+            lambda a, b: a != b and (a in blind_platforms or b in blind_platforms),
+        ),
+    }
+    clusters = [p if p is not None else f"(none {i})" for i, p in enumerate(predicted)]
+    adjusted_rand = adjusted_rand_score(gold, clusters) if len(gold) > 1 else 0.0
+    group_platforms: dict[str, set[str]] = {}
+    for item, _ in rule:
+        group_platforms.setdefault(item.group, set()).add(item.platform)
+    per_type: dict[str, dict] = {}
+    for item, found in zip(items, stored, strict=True):
+        if found.clause_type:
+            per_type.setdefault(found.clause_type, {"members": []})["members"].append(item.group)
+    for row in per_type.values():
+        members = row.pop("members")
+        counts = Counter(m for m in members if m)
+        group, correct = counts.most_common(1)[0] if counts else (None, 0)
+        row.update(
+            assigned=len(members), group=group, correct=correct, precision=correct / len(members)
+        )
+    return BlindScore(
+        items=len(items),
+        rule_items=len(rule),
+        platforms=len({item.platform for item in items}),
+        groups=len(group_platforms),
+        cross_platform_groups=sum(len(p) > 1 for p in group_platforms.values()),
+        matched=sum(found.provision is not None for found in stored),
+        exact=sum(found.provision is not None and found.overlap == 1.0 for found in stored),
+        pairs=pairs,
+        adjusted_rand=float(adjusted_rand),
+        unassigned=[
+            item.id for item, found in rule if not found.clause_type and not found.category
+        ],
+        discovered_only=[item.id for item, found in rule if found.discovered],
+        no_rule_typed=[
+            item.id
+            for item, found in zip(items, stored, strict=True)
+            if not item.group and found.clause_type and not found.discovered
+        ],
+        per_type=dict(sorted(per_type.items())),
+        links={
+            "applicable": _link_score(items, stored, suggested=False),
+            "with_suggested": _link_score(items, stored, suggested=True),
+        },
+        unmatched=[
+            item.id for item, found in zip(items, stored, strict=True) if not found.provision
+        ],
     )

@@ -14,12 +14,31 @@ from comparisons.compare import (
     compare_table,
 )
 from comparisons.models import ClauseType, Severity
+from comparisons.pictures import adoption_chart
 from comparisons.queries import clause_type_coverage
-from provisions.models import Platform
+from provisions.citations import provision_permalink
+from provisions.currency import document_currency
+from provisions.models import VERSION_TAG_LENGTH, Platform, Provision
 from regulations.models import ClauseTypeLink, Regulation
 from regulations.queries import engaging_clause_types
 
 FILTERS = ("category", "severity", "regulation")
+EVERY_PROVISION = 2**31 - 1  # the CSV carries every provision of each cell
+COMPARE_CSV_HEADER = [
+    "category",
+    "clause_type",
+    "clause_type_name",
+    "platform",
+    "platform_name",
+    "cell_severity",  # the highest severity among the platform's provisions of this type
+    "severity",
+    "score",
+    "record_id",
+    "document",
+    "version_id",
+    "permalink",
+    "text",
+]
 
 
 def clause_type_list(request):
@@ -27,7 +46,14 @@ def clause_type_list(request):
         platform_count=Count("coverage", distinct=True),
     ).order_by("category", "name")
     tracked = Platform.objects.tracked().count()
-    return render(request, "comparisons/clausetype_list.html", {"types": types, "tracked": tracked})
+    types = list(types)
+    context = {
+        "types": types,
+        "written": [t for t in types if not t.discovered],
+        "discovered": [t for t in types if t.discovered],
+        "tracked": tracked,
+    }
+    return render(request, "comparisons/clausetype_list.html", context)
 
 
 def clause_type_detail(request, slug):
@@ -42,9 +68,19 @@ def clause_type_detail(request, slug):
         "clause_type": clause_type,
         "coverage": coverage,
         "cells": side_by_side,
+        "currency": _currency(side_by_side),
+        "in_force": sum(cell.total for cell in side_by_side),
+        "adoption": adoption_chart(clause_type, coverage),
         "links": links,
     }
     return render(request, "comparisons/clausetype_detail.html", context)
+
+
+def _currency(cells):
+    """Last capture and tracking state of the documents the cells quote."""
+    return document_currency(
+        {a.provision.document_id for cell in cells if cell for a in cell.assignments}
+    )
 
 
 def _selection(request) -> list[str]:
@@ -90,6 +126,7 @@ def compare(request):
     table, error = _table_or_error(slugs, options, per_cell=1)
     context = {
         "table": table,
+        "currency": _currency(cell for row in table.rows for cell in row.cells) if table else {},
         "error": error,
         "selected": slugs,
         "options": options,
@@ -113,31 +150,49 @@ def compare(request):
 
 
 def compare_csv(request):
+    """The compare table as CSV, one row per provision (every one, never cut), and one row
+    per clause type a platform has no provision of ("no provision found")."""
     slugs, options = _selection(request), _options(request)
-    table, error = _table_or_error(slugs, options)
+    table, error = _table_or_error(slugs, options, per_cell=EVERY_PROVISION)
     if error:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    provisions = [
+        a.provision for row in table.rows for cell in row.cells if cell for a in cell.assignments
+    ]
+    versions = dict(
+        Provision.objects.filter(pk__in=[p.pk for p in provisions]).values_list(
+            "pk", "last_version__sha256"
+        )
+    )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="atlas-compare.csv"'
     writer = csv.writer(response)
-    header = ["category", "clause type"]
-    for platform in table.platforms:
-        header += [
-            f"{platform.name}: severity",
-            f"{platform.name}: provisions",
-            f"{platform.name}: verbatim text",
-        ]
-    writer.writerow(header)
+    writer.writerow(COMPARE_CSV_HEADER)
     for group in table.groups:
         for row in group.rows:
-            line = [group.category, row.clause_type.name]
-            for cell in row.cells:
+            for platform, cell in zip(table.platforms, row.cells, strict=True):
+                start = [group.category, row.clause_type.slug, row.clause_type.name]
+                start += [platform.slug, platform.name]
                 if cell is None:
-                    line += ["", "0", "no provision found"]
+                    writer.writerow([*start, "", "", "", "", "", "", "", "no provision found"])
                     continue
-                texts = [f"{a.provision.record_id}: {a.provision.text}" for a in cell.assignments]
-                if cell.more:
-                    texts.append(f"(and {cell.more} more)")
-                line += [cell.severity, str(cell.total), "\n".join(texts)]
-            writer.writerow(line)
+                for assignment in cell.assignments:
+                    provision = assignment.provision
+                    document = provision.document
+                    version = f"{document.record_id}@{versions[provision.pk][:VERSION_TAG_LENGTH]}"
+                    writer.writerow(
+                        [
+                            *start,
+                            cell.severity,
+                            assignment.severity,
+                            f"{assignment.score:.4f}",
+                            provision.record_id,
+                            document.name,
+                            version,
+                            request.build_absolute_uri(
+                                provision_permalink(provision.record_id, version)
+                            ),
+                            provision.text,
+                        ]
+                    )
     return response

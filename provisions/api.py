@@ -31,6 +31,16 @@ from atlas.api import (
 )
 from comparisons import classify
 from comparisons.models import SimilarProvision
+from datasets import rows as export_rows
+from datasets.api import (
+    CHUNK_SIZE,
+    EXPORT_FORMATS,
+    EXPORT_PARAMETERS,
+    ExportMixin,
+    base_url,
+    include_citation,
+    streamed,
+)
 from provisions import citations, embeddings, tasks
 from provisions.embeddings import ModelUnavailable, WarmingUp, semantic_search
 from provisions.filters import DocumentFilter, ProvisionFilter, VersionFilter
@@ -45,8 +55,10 @@ from provisions.models import (
     Version,
     format_record_id,
     parse_record_id,
+    parse_version_id,
     sha256_text,
 )
+from provisions.permalinks import moved_version_query, redirect_with_query
 from provisions.renderers import CITATION_RENDERERS, CitationMixin, citation_schema
 from provisions.search import SearchMode
 from provisions.serializers import (
@@ -68,6 +80,37 @@ from provisions.serializers import (
 from regulations.queries import applicable_regulations
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "api_examples"
+VERSION_FIELDS = ("first_version", "last_version", "removed_in")
+
+
+def provision_fields(*, include_citation: bool) -> list:
+    """The columns of a provision export (lists and search)."""
+    citation = export_rows.CITATION_FIELDS if include_citation else []
+    return [*export_rows.PROVISION_FIELDS, *citation]
+
+
+def provision_citation(provision, *, request) -> dict:
+    """A listed provision's citation record (pinned to its last version), as JSON."""
+    record = export_rows.provision_citation(
+        provision, base_url=base_url(request), accessed=timezone.localdate()
+    )
+    return citations.as_json(record)
+
+
+def version_citation(version, *, request) -> dict:
+    """A listed version's citation record, as JSON."""
+    record = export_rows.version_citation(
+        version, base_url=base_url(request), accessed=timezone.localdate()
+    )
+    return citations.as_json(record)
+
+
+class VersionMoved(Exception):
+    """A version asked for by its former database key: answered with a 301."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
 
 
 def count_of(model, **filters):
@@ -144,9 +187,13 @@ class DocumentViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnly
     def queryset_for_detail():
         # Two correlated counts rather than ``with_counts()``'s joins: joining versions and
         # provisions at once multiplies the rows (versions × provisions per document).
-        return Document.objects.select_related("platform").annotate(
-            version_count=count_of(Version),
-            live_provision_count=count_of(Provision, removed_in__isnull=True),
+        return (
+            Document.objects.select_related("platform", "latest_version")
+            .defer("latest_version__text")
+            .annotate(
+                version_count=count_of(Version),
+                live_provision_count=count_of(Provision, removed_in__isnull=True),
+            )
         )
 
     def get_queryset(self):
@@ -166,13 +213,22 @@ class DocumentViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnly
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[docs.example("A version", EXAMPLES / "version.json")]),
+    list=extend_schema(
+        parameters=EXPORT_PARAMETERS,
+        examples=[docs.example("A version", EXAMPLES / "version.json")],
+    ),
     retrieve=extend_schema(
         examples=[docs.example("A version with its text", EXAMPLES / "version-detail.json")]
     ),
 )
-class VersionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
-    """Stored versions: the exact text of a document at a capture time, with its sha256."""
+class VersionViewSet(
+    ExportMixin, CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Stored versions: the exact text of a document at a capture time, with its sha256, by
+    public ID (``D-000015@3f2a9c1e0b7d``). ``?sha256=`` finds the versions of a text you hold.
+    """
+
+    export_name = "atlas-versions"
 
     lookup_value_regex = "[^/]+"
     filterset_class = VersionFilter
@@ -182,6 +238,8 @@ class VersionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyM
     def get_queryset(self):
         versions = Version.objects.select_related("document__platform")
         if self.action == "list":
+            if include_citation(self.request):
+                versions = versions.annotate(first_commit=export_rows.first_commit("pk"))
             return versions.defer("text")
         return versions.prefetch_related(
             Prefetch("captures", queryset=Capture.objects.order_by("captured_at", "id"))
@@ -190,14 +248,42 @@ class VersionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyM
     def get_serializer_class(self):
         return VersionSerializer if self.action == "list" else VersionDetailSerializer
 
+    def export_fields(self, *, include_citation):
+        citation = export_rows.CITATION_FIELDS if include_citation else []
+        return [*export_rows.VERSION_FIELDS, *citation]
+
+    def export_rows(self, queryset, *, include_citation):
+        # The list's queryset defers the text: the export carries it.
+        versions = export_rows.versions_for_export(queryset.defer(None))
+        return export_rows.version_rows(
+            versions.iterator(chunk_size=CHUNK_SIZE // 10),  # texts run to megabytes
+            base_url=base_url(self.request),
+            include_citation=include_citation,
+        )
+
+    def citation_of(self, version):
+        return version_citation(version, request=self.request)
+
     def get_object(self):
         value = self.kwargs["pk"]
-        if not value.isdigit():
-            raise exceptions.NotFound("Version IDs are integers.")
-        try:
-            return self.get_queryset().get(pk=int(value))
-        except Version.DoesNotExist:
-            raise exceptions.NotFound(f"No version {value}.") from None
+        if value.isdigit():  # a link from before public IDs: it moves (handle_exception)
+            raise VersionMoved(value)
+        if parse_version_id(value) is None:
+            raise exceptions.NotFound("Version IDs look like D-000015@3f2a9c1e0b7d.")
+        version = self.get_queryset().public(value).first()
+        if version is None:
+            raise exceptions.NotFound(f"No version {value}.")
+        return version
+
+    def handle_exception(self, exc):
+        if isinstance(exc, VersionMoved):
+            version = Version.objects.filter(pk=int(exc.key)).only("document_id", "sha256")
+            if not version:
+                exc = exceptions.NotFound(f"No stored version has the former ID {exc.key}.")
+            else:
+                path = self.request.path.replace(f"/{exc.key}/", f"/{version[0].public_id}/", 1)
+                return redirect_with_query(self.request, path)
+        return super().handle_exception(exc)
 
     @extend_schema(**citation_schema("Citation record of this version"))
     @action(detail=True, renderer_classes=CITATION_RENDERERS)
@@ -215,7 +301,7 @@ class VersionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyM
         computed = sha256_text(version.text)
         return Response(
             {
-                "version": version.pk,
+                "version": version.public_id,
                 "recorded_sha256": version.sha256,
                 "computed_sha256": computed,
                 "match": computed == version.sha256,
@@ -227,13 +313,20 @@ class VersionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyM
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[docs.example("A provision", EXAMPLES / "provision.json")]),
+    list=extend_schema(
+        parameters=EXPORT_PARAMETERS,
+        examples=[docs.example("A provision", EXAMPLES / "provision.json")],
+    ),
     retrieve=extend_schema(
         examples=[docs.example("A provision", EXAMPLES / "provision-detail.json")]
     ),
 )
-class ProvisionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+class ProvisionViewSet(
+    ExportMixin, CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet
+):
     """Provisions (verbatim clauses) by record ID ``P-000123``, with clause type and history."""
+
+    export_name = "atlas-provisions"
 
     lookup_value_regex = "[^/]+"
     filterset_class = ProvisionFilter
@@ -243,12 +336,19 @@ class ProvisionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnl
     def get_queryset(self):
         provisions = (
             Provision.objects.select_related(
-                "document__platform", "assignment__clause_type", "assignment__runner_up"
+                "document__platform",
+                "assignment__clause_type",
+                "assignment__runner_up",
+                *VERSION_FIELDS,
             )
-            .defer("search_vector")
+            .defer("search_vector", *(f"{name}__text" for name in VERSION_FIELDS))
             .annotate(score=F("assignment__score"))
         )
         if self.action == "list":
+            if include_citation(self.request):
+                provisions = provisions.annotate(
+                    first_commit=export_rows.first_commit("last_version")
+                )
             return provisions
         return provisions.prefetch_related(
             Prefetch(
@@ -258,7 +358,12 @@ class ProvisionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnl
                 .order_by("version__ordinal"),
                 to_attr="history_spans",
             ),
-            Prefetch("revisions", queryset=Revision.objects.order_by("number")),
+            Prefetch(
+                "revisions",
+                queryset=Revision.objects.select_related("first_version")
+                .defer("first_version__text")
+                .order_by("number"),
+            ),
             Prefetch(
                 "similar",
                 queryset=SimilarProvision.objects.select_related("other__document__platform")
@@ -269,6 +374,20 @@ class ProvisionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnl
 
     def get_serializer_class(self):
         return ProvisionSerializer if self.action == "list" else ProvisionDetailSerializer
+
+    def export_fields(self, *, include_citation):
+        return provision_fields(include_citation=include_citation)
+
+    def export_rows(self, queryset, *, include_citation):
+        provisions = export_rows.provisions_for_export(queryset)
+        return export_rows.provision_rows(
+            provisions.iterator(chunk_size=CHUNK_SIZE),
+            base_url=base_url(self.request),
+            include_citation=include_citation,
+        )
+
+    def citation_of(self, provision):
+        return provision_citation(provision, request=self.request)
 
     def get_object(self):
         provision = get_by_record_id(self.get_queryset(), "P", self.kwargs["pk"])
@@ -284,24 +403,30 @@ class ProvisionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnl
             "Citation record of the provision, pinned to one version",
             OpenApiParameter(
                 "version",
-                OpenApiTypes.INT,
-                description="A version the provision appears in (default: the latest one)",
+                OpenApiTypes.STR,
+                description="The public ID of a version the provision appears in "
+                "(D-000015@3f2a9c1e0b7d; default: the latest one). A former numeric ID "
+                "is redirected (301) to the public one.",
             ),
         )
     )
     @action(detail=True, renderer_classes=CITATION_RENDERERS)
     def citation(self, request, pk=None, format=None):
+        if (moved := moved_version_query(request)) is not None:
+            return moved
         provision = get_by_record_id(
             Provision.objects.select_related("document__platform").defer("search_vector"), "P", pk
         )
-        version_id = request.query_params.get("version", str(provision.last_version_id))
-        if not version_id.isdigit():
-            raise exceptions.ValidationError({"version": ["Must be a version ID (an integer)."]})
-        span = (
-            Span.objects.select_related("version")
-            .filter(provision=provision, version_id=int(version_id))
-            .first()
-        )
+        spans = Span.objects.select_related("version").filter(provision=provision)
+        version_id = request.query_params.get("version")
+        if version_id is None:
+            span = spans.filter(version_id=provision.last_version_id).first()
+        elif parse_version_id(version_id) is None:
+            raise exceptions.ValidationError(
+                {"version": ["Must be a version ID like D-000015@3f2a9c1e0b7d."]}
+            )
+        else:
+            span = spans.filter(version__in=Version.objects.public(version_id)).first()
         if span is None:
             raise exceptions.ValidationError(
                 {"version": [f"{provision.record_id} does not appear in version {version_id}."]}
@@ -342,9 +467,12 @@ class ProvisionViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnl
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[docs.example("A change", EXAMPLES / "change.json")])
+    list=extend_schema(
+        parameters=EXPORT_PARAMETERS,
+        examples=[docs.example("A change", EXAMPLES / "change.json")],
+    )
 )
-class ChangeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ChangeViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Versions after the first, newest first: what changed, and how much.
 
     Without ``change_kind`` only substantive and wording changes are listed: link, markup,
@@ -355,17 +483,37 @@ class ChangeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = VersionFilter
     ordering_fields = ["captured_at"]
     ordering = ["-captured_at", "-id"]
+    export_name = "atlas-changes"
+
+    def export_fields(self, *, include_citation):
+        citation = export_rows.CITATION_FIELDS if include_citation else []
+        return [*export_rows.CHANGE_FIELDS, *citation]
+
+    def export_rows(self, queryset, *, include_citation):
+        return export_rows.version_rows(
+            export_rows.versions_for_export(queryset, with_text=False).iterator(
+                chunk_size=CHUNK_SIZE
+            ),
+            base_url=base_url(self.request),
+            with_text=False,
+            include_citation=include_citation,
+        )
+
+    def citation_of(self, version):
+        return version_citation(version, request=self.request)
 
     def get_queryset(self):
         previous = Version.objects.filter(
             document=OuterRef("document"), ordinal=OuterRef("ordinal") - 1
-        ).values("pk")[:1]
+        ).values("public_tag")[:1]
         changes = (
             Version.objects.filter(ordinal__gt=1)
             .select_related("document__platform")
             .defer("text")
-            .annotate(previous_version=Subquery(previous))
+            .annotate(previous_tag=Subquery(previous))
         )
+        if include_citation(self.request):
+            changes = changes.annotate(first_commit=export_rows.first_commit("pk"))
         if "change_kind" not in self.request.query_params:
             changes = changes.filter(change_kind__in=[ChangeKind.SUBSTANTIVE, ChangeKind.WORDING])
         return changes
@@ -376,12 +524,12 @@ SEMANTIC_LIMIT = 100
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[SearchParameters],
+        parameters=[SearchParameters, *EXPORT_PARAMETERS],
         summary="Full-text or semantic search over provisions",
         examples=[docs.example("A full-text match", EXAMPLES / "search-result.json")],
     )
 )
-class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class SearchViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Full text (ranked, with highlighted snippets) or semantic (closest meaning first).
 
     Semantic search returns at most the 100 closest provisions.
@@ -394,17 +542,37 @@ class SearchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return Provision.objects.select_related(
-            "document__platform", "assignment__clause_type", "assignment__runner_up"
-        ).defer("search_vector")
+            "document__platform",
+            "assignment__clause_type",
+            "assignment__runner_up",
+            *VERSION_FIELDS,
+        ).defer("search_vector", *(f"{name}__text" for name in VERSION_FIELDS))
+
+    export_name = "atlas-search"
 
     def list(self, request, *args, **kwargs):
         parameters = SearchParameters(data=request.query_params)
         parameters.is_valid(raise_exception=True)
         q, mode = parameters.validated_data["q"], parameters.validated_data["mode"]
+        fmt, citation = request.accepted_renderer.format, include_citation(request)
         provisions = self.filter_queryset(self.get_queryset())
+        if citation or fmt in EXPORT_FORMATS:
+            provisions = export_rows.provisions_for_export(provisions)
         results = provisions.search(q) if mode == SearchMode.TEXT else self.semantic(q, provisions)
+        if fmt in EXPORT_FORMATS:  # every match, in rank order, as provision rows
+            if mode == SearchMode.TEXT:
+                results = results.iterator(chunk_size=CHUNK_SIZE)
+            rows = export_rows.provision_rows(
+                results, base_url=base_url(request), include_citation=citation
+            )
+            fields = provision_fields(include_citation=citation)
+            return streamed(rows, fields=fields, fmt=fmt, filename=self.export_name)
         page = self.paginate_queryset(results)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        data = self.get_serializer(page, many=True).data
+        if citation:
+            for item, provision in zip(data, page, strict=True):
+                item["citation"] = provision_citation(provision, request=request)
+        return self.get_paginated_response(data)
 
     def semantic(self, q: str, provisions) -> list[Provision]:
         try:

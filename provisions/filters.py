@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.validators import RegexValidator
 from django_filters import rest_framework as df
+from rest_framework.exceptions import ValidationError
 
 from provisions.models import Document, Provision, Version, format_record_id, parse_record_id
 from regulations.models import Regulation
@@ -36,16 +39,63 @@ class DocumentFilter(df.FilterSet):
         fields = ["platform", "slug"]
 
 
+class Sha256Filter(df.CharFilter):
+    """64 hexadecimal digits (any case); anything else is a 400 naming the parameter."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extra["validators"] = [
+            RegexValidator(r"\A[0-9a-fA-F]{64}\Z", "A SHA-256: 64 hexadecimal digits.")
+        ]
+
+    def filter(self, qs, value):
+        return qs.filter(**{self.field_name: value.lower()}) if value else qs
+
+
+class UtcDateTimeFilter(df.IsoDateTimeFilter):
+    """An ISO 8601 date-time, compared in UTC: PostgreSQL refuses offsets beyond ±15:59, which
+    ISO 8601 allows (``+16:37`` was a 500)."""
+
+    def __init__(self, *args, parameter: str, **kwargs):
+        self.parameter = parameter
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value is not None and value.tzinfo is not None:
+            try:
+                value = value.astimezone(dt.UTC)
+            except OverflowError:  # moved past year 1 or 9999
+                raise ValidationError({self.parameter: ["Out of range."]}) from None
+        return super().filter(qs, value)
+
+
 class VersionFilter(df.FilterSet):
     document = RecordIdFilter(field_name="document_id", prefix="D", help_text="D-000123")
+    sha256 = Sha256Filter(
+        field_name="sha256",
+        help_text="Verify a document you hold: the versions whose text has this SHA-256 (of "
+        "its UTF-8 bytes, compared as given). An empty list: no stored version has it. To "
+        "have line endings, a BOM or the encoding normalised, upload the file at /verify/.",
+    )
     platform = df.CharFilter(field_name="document__platform__slug", help_text="Platform slug")
     change_kind = df.MultipleChoiceFilter(choices=Version._meta.get_field("change_kind").choices)
-    captured_after = df.IsoDateTimeFilter(field_name="captured_at", lookup_expr="gte")
-    captured_before = df.IsoDateTimeFilter(field_name="captured_at", lookup_expr="lt")
+    captured_after = UtcDateTimeFilter(
+        field_name="captured_at", lookup_expr="gte", parameter="captured_after"
+    )
+    captured_before = UtcDateTimeFilter(
+        field_name="captured_at", lookup_expr="lt", parameter="captured_before"
+    )
 
     class Meta:
         model = Version
-        fields = ["document", "platform", "change_kind", "captured_after", "captured_before"]
+        fields = [
+            "document",
+            "sha256",
+            "platform",
+            "change_kind",
+            "captured_after",
+            "captured_before",
+        ]
 
 
 class ProvisionFilter(df.FilterSet):

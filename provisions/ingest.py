@@ -192,6 +192,7 @@ COLUMNS = {
             "end",
             "heading_path",
             "lead_in",
+            "parent_position",
         ),
     ),
     "capture": (

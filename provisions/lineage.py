@@ -26,6 +26,7 @@ class Known:
     text_hash: str
     normalized: str
     heading_path: tuple[str, ...] = ()
+    part: bool = False  # an enumerated part of a clause: follows only parts
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class Match:
     provision_id: int | None  # None: a new provision
     revision_id: int | None  # None: a new revision (or a new provision)
     similarity: float | None = None  # set for rewordings
+
+
+def _is_part(segment: Segment) -> bool:
+    # A clause and one of its enumerated parts are different records, never one lineage.
+    return segment.parent is not None
 
 
 def similarity(a: str, b: str) -> float:
@@ -47,12 +53,12 @@ def match_segments(
     previous: list[Known],
     current: list[Segment],
     *,
-    earlier: dict[str, tuple[int, int]] | None = None,
+    earlier: dict[str, tuple[int, int, bool]] | None = None,
 ) -> list[Match]:
     """Pair each segment of the new version with a provision of the previous one.
 
     ``earlier`` maps text hashes of any older wording of the document's provisions to
-    (provision id, revision id): a clause that comes back word for word after an absence
+    (provision id, revision id, is a part): a clause that comes back word for word after an absence
     resumes its old record instead of getting a new one.
     """
     by_hash: dict[str, list[Known]] = {}
@@ -63,7 +69,7 @@ def match_segments(
 
     for index, segment in enumerate(current):
         for known in by_hash.get(segment.text_hash, ()):
-            if known.provision_id not in used:
+            if known.provision_id not in used and known.part == _is_part(segment):
                 used.add(known.provision_id)
                 matches[index] = Match(segment, known.provision_id, known.revision_id)
                 break
@@ -73,7 +79,7 @@ def match_segments(
             if index in matches:
                 continue
             hit = earlier.get(segment.text_hash)
-            if hit and hit[0] not in used:
+            if hit and hit[0] not in used and hit[2] == _is_part(segment):
                 used.add(hit[0])
                 matches[index] = Match(segment, hit[0], hit[1])
 
@@ -96,6 +102,8 @@ def _reworded_pairs(leftovers: list[Known], current: list[Segment], unmatched: l
         segment = current[index]
         new_words = set(words(segment.normalized))
         for j, known in enumerate(leftovers):
+            if known.part != _is_part(segment):
+                continue
             union = len(new_words | old_words[j])
             if not union or len(new_words & old_words[j]) / union < JACCARD_FLOOR:
                 continue

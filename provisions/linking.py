@@ -19,7 +19,8 @@ class Linking:
 
     def __init__(self):
         self.known_spans: dict[int, list[Known]] = {}  # version id -> its provisions
-        self.earlier: dict[int, dict[str, tuple[int, int]]] = {}  # document id -> old wordings
+        # document id -> old wordings: text hash -> (provision id, revision id, is a part)
+        self.earlier: dict[int, dict[str, tuple[int, int, bool]]] = {}
         self.revision_counts: dict[int, int] = {}  # provision id -> revisions so far
         # Documents that got a version before one already stored: (captured_at, id) of the
         # first version whose provisions are followed again, in date order, at the end.
@@ -97,6 +98,7 @@ class Linking:
                     text_hash=s.revision.text_hash,
                     normalized=normalize_text(version.text[s.start : s.end]),
                     heading_path=tuple(s.heading_path),
+                    part=s.parent_position is not None,
                 )
                 for s in Span.objects.filter(version=version).select_related("revision")
             ]
@@ -112,10 +114,10 @@ class Linking:
                 .values_list("provision_id", "count")
             )
             self.earlier[document.pk] = {
-                text_hash: (provision_id, revision_id)
-                for text_hash, provision_id, revision_id in Revision.objects.filter(
+                text_hash: (provision_id, revision_id, kind == "part")
+                for text_hash, provision_id, revision_id, kind in Revision.objects.filter(
                     provision_id__in=provision_ids
-                ).values_list("text_hash", "provision_id", "id")
+                ).values_list("text_hash", "provision_id", "id", "provision__kind")
             }
         return self.earlier[document.pk]
 
@@ -171,7 +173,9 @@ class Linking:
         for m in matches:
             provision_id = m.provision_id or provision_ids[id(m)]
             revision_id = m.revision_id or revision_ids[id(m)]
-            earlier.setdefault(m.segment.text_hash, (provision_id, revision_id))
+            earlier.setdefault(
+                m.segment.text_hash, (provision_id, revision_id, m.segment.parent is not None)
+            )
             self.rows["span"].append(
                 (
                     version.pk,
@@ -182,6 +186,7 @@ class Linking:
                     m.segment.end,
                     list(m.segment.heading_path),
                     m.segment.lead_in,
+                    m.segment.parent,
                 )
             )
             known.append(
@@ -191,6 +196,7 @@ class Linking:
                     m.segment.text_hash,
                     m.segment.normalized,
                     m.segment.heading_path,
+                    m.segment.parent is not None,
                 )
             )
         self.known_spans[version.pk] = known

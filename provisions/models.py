@@ -13,6 +13,7 @@ import re
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchHeadline, SearchRank, SearchVectorField
 from django.db import connection, models, transaction
+from django.db.models.functions import Left
 from django.urls import reverse
 from pgvector.django import CosineDistance, HnswIndex, VectorField
 
@@ -27,6 +28,10 @@ from provisions.search import (
 
 EMBEDDING_DIMENSIONS = 384  # all-MiniLM-L6-v2
 RECORD_ID = re.compile(r"^(?P<prefix>[DP])-(?P<number>\d{6,})$")
+# A version's public ID: its document's record ID and the first 12 hex digits of the sha256 of
+# its text, ``D-000015@3f2a9c1e0b7d`` (see ``Version.public_id``).
+VERSION_TAG_LENGTH = 12
+VERSION_ID = re.compile(r"^D-(?P<document>\d{6,})@(?P<tag>[0-9a-f]{12})$")
 
 
 def parse_record_id(value: str, prefix: str) -> int | None:
@@ -35,6 +40,14 @@ def parse_record_id(value: str, prefix: str) -> int | None:
     if not match or match.group("prefix") != prefix:
         return None
     return int(match.group("number"))
+
+
+def parse_version_id(value: str) -> tuple[int, str] | None:
+    """``"D-000015@3f2a9c1e0b7d"`` -> (15, "3f2a9c1e0b7d"); None for anything else."""
+    match = VERSION_ID.match(value or "")
+    if not match:
+        return None
+    return int(match.group("document")), match.group("tag")
 
 
 def format_record_id(prefix: str, pk: int) -> str:
@@ -179,6 +192,14 @@ class VersionQuerySet(models.QuerySet):
     def substantive(self):
         return self.filter(change_kind__in=[ChangeKind.FIRST, ChangeKind.SUBSTANTIVE])
 
+    def public(self, public_id: str):
+        """The version (at most one) with this public ID; none for a malformed one."""
+        parsed = parse_version_id(public_id)
+        if parsed is None:
+            return self.none()
+        document_id, tag = parsed
+        return self.filter(document_id=document_id, public_tag=tag)
+
 
 class Version(models.Model):
     """The exact text of one document as captured; immutable once stored (a trigger enforces it)."""
@@ -194,6 +215,14 @@ class Version(models.Model):
         max_length=600, help_text="OTA repository@commit:path, or the corpus file path"
     )
     ordinal = models.PositiveIntegerField(default=0, help_text="1 = oldest version")
+    # The public ID's second half, derived from the text: an ordinal shifts when an older
+    # capture is imported later (linking re-orders the timeline), a database key differs
+    # between installs; a hash prefix never changes once the text is stored.
+    public_tag = models.GeneratedField(
+        expression=Left("sha256", VERSION_TAG_LENGTH),
+        output_field=models.CharField(max_length=VERSION_TAG_LENGTH),
+        db_persist=True,
+    )
     change_kind = models.CharField(max_length=12, choices=ChangeKind.choices)
     added_count = models.PositiveIntegerField(default=0)
     removed_count = models.PositiveIntegerField(default=0)
@@ -206,7 +235,12 @@ class Version(models.Model):
     class Meta:
         ordering = ["document", "captured_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["document", "sha256"], name="version_unique_text")
+            models.UniqueConstraint(fields=["document", "sha256"], name="version_unique_text"),
+            # Two texts of one document sharing 12 hex digits (odds ~2^-48 a pair) would share
+            # a public ID: the import fails rather than publish an ambiguous one.
+            models.UniqueConstraint(
+                fields=["document", "public_tag"], name="version_unique_public_tag"
+            ),
         ]
         indexes = [models.Index(fields=["document", "captured_at"])]
 
@@ -214,7 +248,14 @@ class Version(models.Model):
         return f"{self.document} @ {self.captured_at:%Y-%m-%d}"
 
     def get_absolute_url(self) -> str:
-        return reverse("provisions:version", args=[self.pk])
+        return reverse("provisions:version", args=[self.public_id])
+
+    @property
+    def public_id(self) -> str:
+        """``D-000015@3f2a9c1e0b7d``: the document's record ID and the first 12 hex digits of
+        the sha256 of this exact text. The same on every install holding the document under
+        that record ID, never reused, and checkable by anyone holding the text."""
+        return f"{format_record_id('D', self.document_id)}@{self.sha256[:VERSION_TAG_LENGTH]}"
 
     def verify(self) -> bool:
         """Re-hash the stored text and compare with the recorded sha256."""
@@ -386,6 +427,12 @@ class Span(models.Model):
     end = models.PositiveIntegerField()
     heading_path = models.JSONField(default=list)
     lead_in = models.TextField(blank=True)
+    parent_position = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="For an enumerated part of a clause: the position of that clause in this "
+        "version (its span contains this one)",
+    )
 
     class Meta:
         ordering = ["version", "position"]
@@ -404,6 +451,26 @@ class Span(models.Model):
     @property
     def text(self) -> str:
         return self.version.text[self.start : self.end]
+
+    @property
+    def is_part(self) -> bool:
+        return self.parent_position is not None
+
+    def parent_span(self) -> Span | None:
+        """The span of the clause this one is an enumerated part of, in the same version."""
+        if self.parent_position is None:
+            return None
+        return (
+            Span.objects.filter(version_id=self.version_id, position=self.parent_position)
+            .select_related("provision")
+            .first()
+        )
+
+    def part_spans(self):
+        """The spans of this clause's enumerated parts, in the same version, in order."""
+        return Span.objects.filter(
+            version_id=self.version_id, parent_position=self.position
+        ).select_related("provision")
 
 
 class TextEmbeddingQuerySet(models.QuerySet):

@@ -5,9 +5,11 @@ Pure functions, no database. ``split_provisions(text)`` returns ``Segment`` obje
 be cited as a span of the hashed version it came from.
 
 What becomes a provision: list items (bulleted or numbered) and prose paragraphs that say
-something. What never does: headings (they become the heading path), short lead-ins that only
-introduce a list ("This includes:"), "Updated:/Effective:" stamps, and site chrome (navigation
-and link-only lines, images, copyright lines, sign-up forms, and the footer block that Open Terms
+something, and each part of an inline enumeration inside one of them ("(1) … (2) …",
+"(i) … (ii) …", "a) … b) …"): a provision of kind ``part``, a span inside its parent clause.
+What never does: headings (they become the heading path), short lead-ins that only introduce a
+list ("This includes:"), "Updated:/Effective:" stamps, and site chrome (navigation and
+link-only lines, images, copyright lines, sign-up forms, and the footer block that Open Terms
 Archive captures sometimes carry after the policy body).
 """
 
@@ -50,6 +52,38 @@ LEAD_IN_MAX_WORDS = 12
 # A paragraph needs this many words to be a provision (list items need one).
 PARAGRAPH_MIN_WORDS = 4
 
+# An inline enumeration marker: "(1)", "(iv)", "(b)", "b)" or "2)" at the start of the clause or
+# after a space, colon, semicolon or comma (so "Section 2(a)" and "f(x)" are not markers).
+ENUM_MARKER = re.compile(
+    r"(?:^|(?<=[\s:;,—]))(\((?P<p>\d{1,2}|[ivxlc]{1,7}|[a-z])\)|(?P<b>\d{1,2}|[a-z])\))(?=\s)"
+)
+ROMAN = [
+    "i",
+    "ii",
+    "iii",
+    "iv",
+    "v",
+    "vi",
+    "vii",
+    "viii",
+    "ix",
+    "x",
+    "xi",
+    "xii",
+    "xiii",
+    "xiv",
+    "xv",
+    "xvi",
+    "xvii",
+    "xviii",
+    "xix",
+    "xx",
+]
+# Fewer parts than this is no enumeration (a lone "(a)" is a reference, not a list).
+ENUM_MIN_PARTS = 2
+# Words each part needs after its marker.
+ENUM_MIN_WORDS = 2
+
 
 @dataclass(frozen=True)
 class Block:
@@ -72,6 +106,9 @@ class Segment:
     position: int = 0
     normalized: str = field(default="", compare=False)
     text_hash: str = field(default="", compare=False)
+    # For an enumerated part of a longer clause ("(ii) …" inside one sentence): the position
+    # of the clause it is part of, in the same version. None for a clause of its own.
+    parent: int | None = None
 
 
 def normalize_text(text: str) -> str:
@@ -282,6 +319,87 @@ def block_facts(raw: str) -> BlockFacts:
     )
 
 
+def _enum_value(label: str, scheme: str) -> int | None:
+    """The 1-based rank of a marker label in a numbering scheme, or None if it isn't one."""
+    if scheme == "digit":
+        return int(label) if label.isdigit() else None
+    if scheme == "roman":
+        return ROMAN.index(label) + 1 if label in ROMAN else None
+    if len(label) == 1 and label.isalpha():
+        return ord(label) - ord("a") + 1
+    return None
+
+
+def enumerated_parts(text: str) -> list[tuple[int, int]]:
+    """Spans (relative to ``text``) of the parts of an inline enumeration, or [].
+
+    A clause that packs several rules into one sentence, "(1) … (2) … (3) …", "(i) … (ii) …"
+    or "a) … b) …", has one part per marker: from the marker to the next one (the last part
+    runs to the end). The markers must count up from the first of their scheme, in one style
+    (all parenthesised or all closing-bracket only), so cross-references such as "see (c)" or
+    a stray "(i)" never split a clause.
+    """
+    found = [
+        (m.start(), m.group("p") or m.group("b"), "p" if m.group("p") else "b")
+        for m in ENUM_MARKER.finditer(text)
+    ]
+    best: list[int] = []
+    for style in ("p", "b"):
+        marks = [(start, label) for start, label, st in found if st == style]
+        for scheme in ("digit", "roman", "alpha"):
+            run: list[int] = []
+            expected = 1
+            for start, label in marks:
+                if _enum_value(label, scheme) == expected:
+                    run.append(start)
+                    expected += 1
+            if len(run) > len(best):
+                best = run
+    if len(best) < ENUM_MIN_PARTS:
+        return []
+    parts = []
+    for index, start in enumerate(best):
+        end = best[index + 1] if index + 1 < len(best) else len(text)
+        end = _content_end(text, start, end)
+        body = text[start:end].split(")", 1)[1]
+        # Every part must say something ("(a) and (b)" is a cross-reference, not a list).
+        if len(words(normalize_text(body))) < ENUM_MIN_WORDS:
+            return []
+        parts.append((start, end))
+    return parts
+
+
+def _parts_of(parent: Segment, text: str) -> list[Segment]:
+    """The enumerated parts of a clause, as segments of their own inside its span.
+
+    Each part's lead-in is the clause's text before its first marker (what the parts
+    complete), so a part such as "(iii) to harass others" keeps its context.
+    """
+    spans = enumerated_parts(parent.text)
+    if not spans:
+        return []
+    stem = normalize_text(parent.text[: spans[0][0]])
+    parts = []
+    for start, end in spans:
+        raw = text[parent.start + start : parent.start + end]
+        fact = block_facts(raw)
+        parts.append(
+            Segment(
+                start=parent.start + start,
+                end=parent.start + end,
+                text=raw,
+                kind="part",
+                heading_path=parent.heading_path,
+                lead_in=stem,
+                position=parent.position + 1 + len(parts),
+                normalized=fact.normalized,
+                text_hash=fact.text_hash,
+                parent=parent.position,
+            )
+        )
+    return parts
+
+
 def split_provisions(text: str) -> list[Segment]:
     blocks = split_blocks(text)
     facts = [block_facts(text[b.start : b.end]) for b in blocks]
@@ -321,17 +439,18 @@ def split_provisions(text: str) -> list[Segment]:
                 lead_in = ""
         if block.kind == "item" and fact.stamp:
             continue
-        segments.append(
-            Segment(
-                start=block.start,
-                end=block.end,
-                text=raw,
-                kind=block.kind,
-                heading_path=tuple(h[1] for h in headings),
-                lead_in=lead_in if block.kind == "item" else "",
-                position=len(segments),
-                normalized=fact.normalized,
-                text_hash=fact.text_hash,
-            )
+        segment = Segment(
+            start=block.start,
+            end=block.end,
+            text=raw,
+            kind=block.kind,
+            heading_path=tuple(h[1] for h in headings),
+            lead_in=lead_in if block.kind == "item" else "",
+            position=len(segments),
+            normalized=fact.normalized,
+            text_hash=fact.text_hash,
         )
+        segments.append(segment)
+        if block.kind != "row":
+            segments.extend(_parts_of(segment, text))
     return segments

@@ -17,6 +17,31 @@ from provisions.models import Document, Platform, Provision, Version
 from provisions.reading import SourceError
 from provisions.search import SearchMode, excerpt
 
+VERSION_ID_HELP = (
+    "A version's public ID: the document's record ID and the first 12 hex digits of the "
+    "sha256 of the version's text (D-000015@3f2a9c1e0b7d); it never changes"
+)
+
+
+@extend_schema_field({"type": "string", "nullable": True, "example": "D-000015@3f2a9c1e0b7d"})
+class VersionIdField(serializers.Field):
+    """A version (or None) as its public ID, never its database key."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("help_text", VERSION_ID_HELP)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        # A null foreign key (removed_in) is None, not an error.
+        try:
+            return super().get_attribute(instance)
+        except (AttributeError, KeyError):
+            return None
+
+    def to_representation(self, version):
+        return version.public_id if version is not None else None
+
 
 class PlatformSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:platform-detail", lookup_field="slug")
@@ -32,6 +57,7 @@ class PlatformSerializer(SparseFieldsMixin, serializers.ModelSerializer):
 
 class DocumentBriefSerializer(serializers.ModelSerializer):
     record_id = serializers.CharField(read_only=True)
+    latest_version = VersionIdField()
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -52,7 +78,10 @@ class PlatformDetailSerializer(PlatformSerializer):
 
     @extend_schema_field(DocumentBriefSerializer(many=True))
     def get_documents(self, platform):
-        stored = [d for d in platform.documents.all() if d.latest_version_id is not None]
+        documents = platform.documents.select_related("latest_version").defer(
+            "latest_version__text"
+        )
+        stored = [d for d in documents if d.latest_version_id is not None]
         return DocumentBriefSerializer(stored, many=True, context=self.context).data
 
 
@@ -60,6 +89,7 @@ class DocumentSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     record_id = serializers.CharField(read_only=True)
     platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     platform_name = serializers.CharField(source="platform.name", read_only=True)
+    latest_version = VersionIdField()
     version_count = serializers.IntegerField(read_only=True)
     live_provision_count = serializers.IntegerField(
         read_only=True, help_text="Provisions in the latest version (not removed)"
@@ -89,9 +119,17 @@ class DocumentSerializer(SparseFieldsMixin, serializers.ModelSerializer):
 
 
 class VersionSerializer(SparseFieldsMixin, serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True, help_text=VERSION_ID_HELP)
     document = serializers.CharField(source="document.record_id", read_only=True)
+    document_name = serializers.CharField(source="document.name", read_only=True)
     platform = serializers.CharField(source="document.platform.slug", read_only=True)
-    url = serializers.HyperlinkedIdentityField(view_name="api:version-detail")
+    platform_name = serializers.CharField(source="document.platform.name", read_only=True)
+    ordinal = serializers.IntegerField(
+        read_only=True,
+        help_text="Position along the document's capture timeline (1 = oldest); it shifts if an "
+        "older capture is imported later, so cite the version by its id",
+    )
+    url = serializers.SerializerMethodField()
     page = PageField()
 
     class Meta:
@@ -99,7 +137,9 @@ class VersionSerializer(SparseFieldsMixin, serializers.ModelSerializer):
         fields = [
             "id",
             "document",
+            "document_name",
             "platform",
+            "platform_name",
             "ordinal",
             "captured_at",
             "change_kind",
@@ -114,6 +154,11 @@ class VersionSerializer(SparseFieldsMixin, serializers.ModelSerializer):
             "url",
             "page",
         ]
+
+    def get_url(self, version) -> str:
+        return absolute(
+            self.context.get("request"), reverse("api:version-detail", args=[version.public_id])
+        )
 
 
 class CaptureSerializer(serializers.Serializer):
@@ -135,12 +180,16 @@ class VersionDetailSerializer(VersionSerializer):
 
 
 class ChangeSerializer(VersionSerializer):
-    previous_version = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="The version this one is compared with"
+    previous_version = serializers.SerializerMethodField(
+        help_text="The version this one is compared with (its public ID)"
     )
 
     class Meta(VersionSerializer.Meta):
         fields = [*VersionSerializer.Meta.fields, "previous_version"]
+
+    def get_previous_version(self, version) -> str | None:
+        tag = getattr(version, "previous_tag", None)
+        return f"{version.document.record_id}@{tag}" if tag else None
 
 
 class ClauseTypeBriefSerializer(serializers.Serializer):
@@ -170,6 +219,9 @@ class ProvisionSerializer(SparseFieldsMixin, serializers.ModelSerializer):
     record_id = serializers.CharField(read_only=True)
     document = serializers.CharField(source="document.record_id", read_only=True)
     platform = serializers.CharField(source="document.platform.slug", read_only=True)
+    first_version = VersionIdField()
+    last_version = VersionIdField()
+    removed_in = VersionIdField(help_text="First version where it no longer appears")
     live = serializers.SerializerMethodField()
     # A provision not yet assigned (not embedded yet, or no type fits) has null here.
     clause_type = AssignmentSerializer(source="assignment", read_only=True, allow_null=True)
@@ -205,7 +257,7 @@ class ProvisionSerializer(SparseFieldsMixin, serializers.ModelSerializer):
 
 
 class SpanSerializer(serializers.Serializer):
-    version = serializers.IntegerField(source="version_id")
+    version = VersionIdField()
     ordinal = serializers.IntegerField(source="version.ordinal")
     captured_at = serializers.DateTimeField(source="version.captured_at")
     change_kind = serializers.CharField(source="version.change_kind")
@@ -218,7 +270,7 @@ class SpanSerializer(serializers.Serializer):
 class RevisionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     text = serializers.CharField()
-    first_version = serializers.IntegerField(source="first_version_id")
+    first_version = VersionIdField()
     similarity = serializers.FloatField(
         allow_null=True, help_text="Word-sequence similarity to the previous wording"
     )
@@ -261,7 +313,7 @@ class ProvisionDetailSerializer(ProvisionSerializer):
 
 
 class VerifySerializer(serializers.Serializer):
-    version = serializers.IntegerField()
+    version = serializers.CharField(help_text=VERSION_ID_HELP)
     recorded_sha256 = serializers.CharField()
     computed_sha256 = serializers.CharField(help_text="sha256 of the stored text, computed now")
     match = serializers.BooleanField()
@@ -277,7 +329,7 @@ class CitationSerializer(serializers.Serializer):
     platform = serializers.CharField()
     document = serializers.CharField()
     document_record_id = serializers.CharField()
-    version_id = serializers.IntegerField()
+    version_id = serializers.CharField(help_text=VERSION_ID_HELP)
     captured_at = serializers.DateTimeField()
     origin = serializers.CharField()
     origin_name = serializers.CharField()
@@ -288,6 +340,9 @@ class CitationSerializer(serializers.Serializer):
     text_sha256 = serializers.CharField(allow_null=True)
     permalink = serializers.URLField()
     accessed = serializers.DateField()
+    quote = serializers.CharField(
+        allow_null=True, help_text="Provisions: the verbatim clause as it reads in that version"
+    )
     publisher = serializers.CharField()
 
 

@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.db import OperationalError
 
+# Imported for its signal handlers: the worker records each pipeline stage's start and end.
+from atlas import progress  # noqa: F401
 from provisions import embeddings, ingest
 from provisions.models import Document
 
@@ -15,12 +17,15 @@ TASK_OPTIONS = {
 @shared_task(
     name="provisions.embed_documents", soft_time_limit=3000, time_limit=3600, **TASK_OPTIONS
 )
-def embed_documents(document_ids: list[int]) -> int:
-    """Embed the new wordings of these documents (idempotent); the first step of the pipeline
+def embed_documents(document_ids: list[int], current_only: bool = False) -> int:
+    """Embed the new wordings of these documents (idempotent), those of provisions in force
+    first (only those with ``current_only``); the first step of the pipeline
     (``atlas.pipeline``). Ids of documents that no longer exist are skipped."""
     # All documents at once: large, length-sorted chunks keep the encoder's batches full.
     existing = list(Document.objects.filter(pk__in=document_ids).values_list("pk", flat=True))
-    return embeddings.embed_pending(document_ids=existing) if existing else 0
+    if not existing:
+        return 0
+    return embeddings.embed_pending(document_ids=existing, current_only=current_only)
 
 
 @shared_task(

@@ -1,19 +1,23 @@
 import json
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.db.models.functions import Substr
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from comparisons import queries as clause_type_queries
 from comparisons.models import ClauseType, Coverage, Severity
+from comparisons.pictures import category_coverage
 from comparisons.queries import clause_type_coverage
-from provisions import citations
+from provisions import citations, verification
 from provisions import search as provision_search
+from provisions.currency import Currency, currency_annotations, document_currency
 from provisions.diff import diff_versions, diff_words
 from provisions.embeddings import ModelUnavailable, WarmingUp, semantic_search
+from provisions.exports import provision_csv
 from provisions.models import (
     Document,
     Platform,
@@ -22,7 +26,10 @@ from provisions.models import (
     Version,
     parse_record_id,
 )
+from provisions.permalinks import moved_version_query, redirect_with_query
+from provisions.pictures import version_timeline
 from provisions.search import SearchMode, excerpt, filter_provisions, ranked, search_query
+from provisions.verification import VerifyError
 from regulations import queries as regulation_queries
 from regulations.queries import applicable_regulations, suggested_regulations
 
@@ -89,12 +96,17 @@ def platform_detail(request, slug):
         .select_related("clause_type")
         .order_by("clause_type__category", "clause_type__name")
     )
+    currency = document_currency(d.pk for d in documents)
+    for document in documents:
+        document.currency = currency.get(document.pk)
+    tracked = Platform.objects.tracked().count()
     context = {
         "platform": platform,
         "documents": documents,
         "timeline": timeline,
         "coverage": coverage,
         "clause_types": ClauseType.objects.count(),
+        "categories": category_coverage(platform, tracked=tracked),
     }
     return render(request, "provisions/platform_detail.html", context)
 
@@ -127,6 +139,7 @@ def _span_page(request, version, *, by_type=False):
     text = version.text
     for span in page:
         span.clause = text[span.start : span.end]
+        span.version = version  # its public ID links the provision to this version
     return page
 
 
@@ -173,6 +186,8 @@ def document_detail(request, platform, slug):
         "spans": page.object_list,
         "group": group,
         "diff_from": versions[1] if len(versions) > 1 else None,
+        "currency": document_currency([document.pk]).get(document.pk),
+        "picture": version_timeline(versions),
     }
     return render(request, "provisions/document_detail.html", context)
 
@@ -190,10 +205,12 @@ def _type_counts(version) -> dict[int | None, int]:
 
 
 def document_diff(request, platform, slug):
-    """``?from=&to=`` (version ids); ``to`` alone compares with the version before it."""
+    """``?from=&to=`` (version public IDs); ``to`` alone compares with the version before it."""
+    if (moved := moved_version_query(request, "from", "to")) is not None:
+        return moved
     document = _document_or_404(platform, slug)
     versions = list(document.versions.defer("text").order_by("ordinal"))
-    by_id = {str(v.pk): v for v in versions}
+    by_id = {v.public_id: v for v in versions}
     wanted_old, wanted_new = request.GET.get("from"), request.GET.get("to")
     new = by_id.get(wanted_new) if wanted_new else (versions[-1] if versions else None)
     if new is None or (wanted_old and wanted_old not in by_id):
@@ -225,8 +242,21 @@ def document_diff(request, platform, slug):
     return render(request, "provisions/document_diff.html", context)
 
 
-def version_detail(request, pk):
-    version = get_object_or_404(Version.objects.select_related("document__platform"), pk=pk)
+def _version_or_404(version_id):
+    version = Version.objects.public(version_id).select_related("document__platform").first()
+    if version is None:
+        raise Http404("No stored version has that ID (they look like D-000015@3f2a9c1e0b7d).")
+    return version
+
+
+def version_moved(request, pk, suffix=""):
+    """Links from before public version IDs (``/versions/<database key>/``) move for good."""
+    version = get_object_or_404(Version.objects.only("document_id", "sha256"), pk=pk)
+    return redirect_with_query(request, f"{version.get_absolute_url()}{suffix}")
+
+
+def version_detail(request, version_id):
+    version = _version_or_404(version_id)
     page = _span_page(request, version)
     context = {
         "version": version,
@@ -237,9 +267,9 @@ def version_detail(request, pk):
     return render(request, "provisions/version_detail.html", context)
 
 
-def version_verify(request, pk):
+def version_verify(request, version_id):
     """Re-hash the stored text now; htmx swaps the result in, without JS it is a page."""
-    version = get_object_or_404(Version.objects.select_related("document__platform"), pk=pk)
+    version = _version_or_404(version_id)
     context = {"version": version, "verified": version.verify(), "checked_at": timezone.now()}
     if request.htmx:
         return render(request, "provisions/_verify.html", context)
@@ -250,6 +280,8 @@ def provision_detail(request, record_id):
     pk = parse_record_id(record_id, "P")
     if pk is None:
         raise Http404("Provision record IDs look like P-000123.")
+    if (moved := moved_version_query(request)) is not None:
+        return moved
     provision = get_object_or_404(
         Provision.objects.select_related(
             "document__platform",
@@ -258,7 +290,9 @@ def provision_detail(request, record_id):
             "removed_in",
             "assignment__clause_type",
             "assignment__runner_up",
-        ).defer("search_vector", "first_version__text", "last_version__text", "removed_in__text"),
+        )
+        .defer("search_vector", "first_version__text", "last_version__text", "removed_in__text")
+        .annotate(**currency_annotations("document_id")),
         pk=pk,
     )
     history = list(
@@ -273,6 +307,7 @@ def provision_detail(request, record_id):
         .values_list(Substr("version__text", F("start") + 1, F("end") - F("start")), flat=True)
         .get()
     )
+    parent, parts = _enumeration(shown)
     assignment = getattr(provision, "assignment", None)
     # Same clause type only, checked here too: a curator may have moved either provision
     # since the worker stored the match.
@@ -298,8 +333,30 @@ def provision_detail(request, record_id):
         "coverage": clause_type_coverage(assignment.clause_type) if assignment else None,
         "revisions": _revisions_with_diffs(provision),
         "citations": _citations(request, provision, shown),
+        "currency": Currency(provision.last_captured_at, provision.tracked),
+        "parent": parent,
+        "parts": parts,
     }
     return render(request, "provisions/provision_detail.html", context)
+
+
+def _enumeration(shown: Span) -> tuple[Span | None, list[Span]]:
+    """The clause the shown span is an enumerated part of, and the parts it has (same version).
+
+    Each comes with its verbatim text in that version (``clause``), cut from the parent's text:
+    the parts are spans inside it.
+    """
+    parent = shown.parent_span()
+    if parent is not None:
+        parent.clause = (
+            Span.objects.filter(pk=parent.pk)
+            .values_list(Substr("version__text", F("start") + 1, F("end") - F("start")), flat=True)
+            .get()
+        )
+    parts = list(shown.part_spans())
+    for part in parts:
+        part.clause = shown.clause[part.start - shown.start : part.end - shown.start]
+    return parent, parts
 
 
 def _citations(request, provision, span) -> dict[str, str]:
@@ -319,7 +376,7 @@ def _shown_span(history, version_id):
     if version_id is None:
         return history[-1]
     for span in history:
-        if str(span.version_id) == version_id:
+        if span.version.public_id == version_id:
             return span
     raise Http404("This provision is not in that version.")
 
@@ -333,13 +390,45 @@ def _revisions_with_diffs(provision):
     return revisions
 
 
-def search(request):
-    q = request.GET.get("q", "").strip()[:300]
-    mode = SearchMode.SEMANTIC if request.GET.get("mode") == "semantic" else SearchMode.TEXT
+# Status filter of the search page and its lists: what a count of provisions "in force" opens.
+STATUSES = {"in_force": "In force", "removed": "Removed"}
+
+
+def _candidates(request):
+    """The provisions the search page's filters (facets and status) leave, and the filters."""
     filters = {name: request.GET.get(name, "") for name in FACETS}
     candidates = filter_provisions(Provision.objects.all(), FACETS, filters)
     if filters["regulation"]:
         candidates = candidates.distinct()  # a clause type can link a regulation twice
+    status = request.GET.get("status", "")
+    filters["status"] = status if status in STATUSES else ""
+    if filters["status"] == "in_force":
+        candidates = candidates.live()
+    elif filters["status"] == "removed":
+        candidates = candidates.filter(removed_in__isnull=False)
+    return candidates, filters
+
+
+def _listed(candidates):
+    """Every filtered provision, with no query: in force first, then by platform and document
+    in reading order (the full list a count on another page opens)."""
+    return (
+        candidates.select_related("document__platform", "assignment__clause_type", "last_version")
+        .defer("search_vector", "last_version__text")
+        .order_by(
+            F("removed_in").asc(nulls_first=True),
+            "document__platform__name",
+            "document__name",
+            "id",
+        )
+    )
+
+
+def search(request):
+    q = request.GET.get("q", "").strip()[:300]
+    mode = SearchMode.SEMANTIC if request.GET.get("mode") == "semantic" else SearchMode.TEXT
+    candidates, filters = _candidates(request)
+    filtered = any(filters.values())
     page = facets = unavailable = warming = None
     if q and mode == SearchMode.SEMANTIC:
         try:
@@ -354,15 +443,21 @@ def search(request):
         hits = candidates.search(q).select_related("document__platform", "assignment")
         hits = hits.defer("search_vector")
         matches = candidates.filter(search_vector=search_query(q))
-    if q and not unavailable:
+    elif filtered:
+        hits = matches = _listed(candidates)
+    if (q or filtered) and not unavailable:
         facets, total = _facets(matches)
         paginator = Paginator(hits, SEARCH_PAGE_SIZE)
         paginator.count = total  # known from the facet query: no separate COUNT(*)
         page = paginator.get_page(request.GET.get("page"))
+        currency = document_currency({result.document_id for result in page})
         for result in page:
-            result.excerpt = excerpt(result.text, getattr(result, "snippet", ""))
+            result.currency = currency.get(result.document_id)
+            if q and mode == SearchMode.TEXT:
+                result.excerpt = excerpt(result.text, getattr(result, "snippet", ""))
     context = {"q": q, "mode": mode, "filters": filters, "page": page, "facets": facets}
     context.update(severities=Severity.choices, unavailable=unavailable, warming=warming)
+    context.update(filtered=filtered, statuses=STATUSES.items())
     template = "provisions/search.html#results" if request.htmx else "provisions/search.html"
     # 503 tells clients and crawlers it is temporary; htmx swaps only 2xx responses, so its
     # fragment comes with 200 and the same message.
@@ -371,6 +466,23 @@ def search(request):
     if warming and status == 503:
         response["Retry-After"] = str(WARMING_UP_RETRY_AFTER)
     return response
+
+
+def search_csv(request):
+    """The filtered list (no query) or the full-text matches, every row, as CSV."""
+    q = request.GET.get("q", "").strip()[:300]
+    candidates, filters = _candidates(request)
+    if not q and not any(filters.values()):
+        return HttpResponse(
+            "Give a query (q) or at least one filter (platform, clause_type, severity, "
+            "regulation, status).",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    rows = _listed(candidates)
+    if q:
+        rows = rows.filter(search_vector=search_query(q))
+    return provision_csv(rows, request=request)
 
 
 def _facets(matches) -> tuple[dict[str, list], int]:
@@ -385,3 +497,44 @@ def _facets(matches) -> tuple[dict[str, list], int]:
     return {
         name: ranked(counter, size=FACET_SIZE) for name, counter in facets.items()
     }, counts.total
+
+
+# Multipart framing around the file: boundaries, headers, the CSRF token.
+UPLOAD_OVERHEAD = 64 * 1024
+
+
+def verify_document(request):
+    """Which stored version is this? A pasted SHA-256 (GET ``?sha256=``) or an uploaded file
+    (POST): the matching versions with when and where they were captured, or that none is."""
+    limit = settings.ATLAS_MAX_DOCUMENT_BYTES
+    context, status = {"limit": limit, "submitted": False}, 200
+    try:
+        if request.method == "POST":
+            context.update(submitted=True, uploaded=True)
+            length = request.META.get("CONTENT_LENGTH") or ""
+            if not length.isdigit() or int(length) > limit + UPLOAD_OVERHEAD:
+                status = 413
+                raise VerifyError(
+                    f"The upload must state its size and be at most {limit:,} bytes."
+                    if not length.isdigit()
+                    else f"The upload is larger than the limit of {limit:,} bytes."
+                )
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise VerifyError("Choose a file to upload.")
+            if upload.size > limit:
+                status = 413
+            found = verification.candidates(upload.read(limit + 1), max_bytes=limit)
+            context.update(filename=upload.name, size=upload.size, sha256=found[0].sha256)
+            context["matches"] = verification.identify(found)
+        elif "sha256" in request.GET:
+            context["submitted"] = True
+            context["sha256"] = verification.clean_sha256(request.GET["sha256"])
+            versions = verification.versions_with_sha256(context["sha256"])
+            context["matches"] = [
+                verification.Match(v, verification.Candidate(v.sha256, ())) for v in versions
+            ]
+    except VerifyError as error:
+        context["error"] = str(error)
+        status = status if status != 200 else 400
+    return render(request, "provisions/verify.html", context, status=status)

@@ -18,13 +18,19 @@ def test_an_import_starts_embed_assign_link_once_it_commits(
         import_sources([str(corpus)])
     [start] = callbacks
     steps = start.__self__.tasks  # the chain whose .delay the commit calls
+    # Current text first: the wordings in force, assignment, then the rest; GOOD has no
+    # removed provision, so assignment does not run a second time.
     assert [step.task for step in steps] == [
         "provisions.embed_documents",
         "comparisons.assign_provisions",
+        "provisions.embed_documents",
         "regulations.suggest_links",
         "changes.refresh_changes",
+        "datasets.build_dataset",
     ]
-    assert steps[0].args == ([Document.objects.get(platform__slug="acme").pk],)
+    acme = [Document.objects.get(platform__slug="acme").pk]
+    assert steps[0].args == (acme,) and steps[0].kwargs == {"current_only": True}
+    assert steps[2].args == (acme,) and steps[2].kwargs == {}
 
 
 @pytest.mark.django_db
@@ -39,11 +45,56 @@ def test_an_unchanged_reimport_starts_nothing(
     assert callbacks == []
 
 
+@pytest.mark.django_db  # the chain looks up whether removed provisions wait for embeddings
 def test_every_step_of_the_pipeline_is_a_registered_task():
     from atlas.celery import app
 
     app.loader.import_default_modules()  # the worker's autodiscovery of each app's tasks.py
     names = [step.task for step in pipeline.after_new_versions([1]).tasks]
     assert all(name in app.tasks for name in names)
-    # A curation changes no wording, so no provision change: the chain stops after the links.
-    assert [step.task for step in pipeline.after_curation().tasks] == names[1:3]
+    # A curation changes no wording, so no provision change: links, then the dataset.
+    assert [step.task for step in pipeline.after_curation().tasks] == [
+        "comparisons.assign_provisions",
+        "regulations.suggest_links",
+        "datasets.build_dataset",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_removed_provision_waiting_for_its_embedding_makes_assignment_run_again(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
+    settings.ATLAS_EMBED_AFTER_IMPORT = True
+    # The second version drops a clause: a removed provision, whose wording is not "in force".
+    corpus = write_acme(tmp_path, GOOD, "# Policy\n\n- Do not generate malware.\n")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        import_sources([str(corpus)])
+    [start] = callbacks
+    assert [step.task for step in start.__self__.tasks] == [
+        "provisions.embed_documents",
+        "comparisons.assign_provisions",
+        "provisions.embed_documents",
+        "comparisons.assign_provisions",
+        "regulations.suggest_links",
+        "changes.refresh_changes",
+        "datasets.build_dataset",
+    ]
+
+
+@pytest.mark.django_db
+def test_incremental_assignment_gets_the_provisions_of_each_step(
+    tmp_path, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(pipeline, "INCREMENTAL", True)
+    settings.ATLAS_EMBED_AFTER_IMPORT = True
+    corpus = write_acme(tmp_path, GOOD, "# Policy\n\n- Do not generate malware.\n")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        import_sources([str(corpus)])
+    [start] = callbacks
+    steps = start.__self__.tasks
+    from provisions.models import Provision
+
+    kept = Provision.objects.get(text="Do not generate malware.")
+    removed = Provision.objects.get(text="Do not harass people.")
+    assert steps[1].kwargs == {"provision_ids": [kept.pk]}
+    assert steps[3].kwargs == {"provision_ids": [removed.pk]}

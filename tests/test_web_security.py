@@ -106,7 +106,7 @@ def page_urls(document) -> list[str]:
         document.get_absolute_url(),
         f"{document.get_absolute_url()}?group=type",
         version.get_absolute_url(),
-        f"/versions/{version.pk}/verify/",
+        f"/versions/{version.public_id}/verify/",
         provision.get_absolute_url(),
         "/clause-types/",
         "/compare/",

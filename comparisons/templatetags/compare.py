@@ -9,14 +9,21 @@ process for each URL pattern, not once per cell.
 
 from functools import lru_cache
 from html import escape
+from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from provisions.quoting import render_quote
+
 register = template.Library()
 
 SENTINEL = "sentinel-000000"
+SCORE_MEANING = (
+    "The classifier's probability that this clause is of this type (0 to 1): "
+    "0.60 and above is high confidence, 0.40 medium, 0.30 low"
+)
 
 
 @lru_cache(maxsize=4)
@@ -24,11 +31,41 @@ def _url_pattern(name: str) -> str:
     return reverse(name, args=[SENTINEL])
 
 
+@lru_cache(maxsize=1)
+def _list_url() -> str:
+    return reverse("provisions:search")
+
+
+def provisions_list_url(platform_slug: str, clause_type_slug: str) -> str:
+    """The full list of a platform's provisions of a type in force (what a cell's count counts)."""
+    query = urlencode(
+        {"platform": platform_slug, "clause_type": clause_type_slug, "status": "in_force"}
+    )
+    return escape(f"{_list_url()}?{query}")
+
+
+def as_of(document_id, currency) -> str:
+    """``in force as of <last capture>``, and "not tracked now" where no declaration fetches
+    the document any more (``currency``: ``provisions.currency.document_currency``)."""
+    known = (currency or {}).get(document_id)
+    if known is None or known.last_captured_at is None:
+        return ""
+    stale = "" if known.tracked else ' <span class="badge badge-stale">not tracked now</span>'
+    return (
+        f'<span class="as-of">in force as of its last capture, '
+        f"{known.last_captured_at:%Y-%m-%d}</span>{stale}"
+    )
+
+
 @register.simple_tag
-def compare_row(row, platform_count):
+def compare_row(row, platform_count, platforms=None, currency=None):
     slug = escape(row.clause_type.slug)
     type_url = _url_pattern("comparisons:clause_type").replace(SENTINEL, slug)
-    cells = "".join(_cell(cell, type_url) for cell in row.cells)
+    names = [p.name for p in platforms] if platforms else [None] * len(row.cells)
+    cells = "".join(
+        _cell(cell, row.clause_type.slug, name, currency)
+        for cell, name in zip(row.cells, names, strict=False)
+    )
     return mark_safe(  # noqa: S308 - every value below is escaped
         f'<tr class="row{" differs" if row.differs else ""}" data-clause-type="{slug}">'
         f'<th scope="row"><a href="{type_url}">{escape(row.clause_type.name)}</a>'
@@ -36,50 +73,69 @@ def compare_row(row, platform_count):
     )
 
 
-def _cell(cell, type_url) -> str:
+def _cell(cell, clause_type_slug, platform_name, currency) -> str:
+    label = f' data-platform="{escape(platform_name)}"' if platform_name else ""
     if cell is None:
-        return '<td class="none">No provision found</td>'
+        return f'<td class="none"{label}>No provision found</td>'
     provision = cell.assignments[0].provision
     record_id = provision.record_id
     url = _url_pattern("provisions:detail").replace(SENTINEL, record_id)
+    count = f"{cell.total} provision{'' if cell.total == 1 else 's'}"
     more = (
-        f' <a class="muted" href="{type_url}">{cell.total} provisions</a>' if cell.total > 1 else ""
+        f' <a class="count-link" data-count="{cell.total}" '
+        f'href="{provisions_list_url(cell.platform.slug, clause_type_slug)}">{count}'
+        f'<span class="visually-hidden"> of {escape(cell.platform.name)} in force: '
+        f"the full list</span></a>"
+        if cell.total > 1
+        else ""
     )
     severity = escape(cell.severity)
     return (
-        f'<td class="has"><span class="sev sev-{severity}">{severity.capitalize()}</span>{more}'
-        f'<details class="clause"><summary><blockquote class="verbatim">{escape(provision.text)}'
-        f'</blockquote></summary><a href="{url}"><code>{record_id}</code></a> '
-        f'<span class="muted">{escape(provision.document.name)}</span></details></td>'
+        f'<td class="has"{label}><span class="sev sev-{severity}">{severity.capitalize()}</span>'
+        f"{more}"
+        f'<details class="clause"><summary><blockquote class="verbatim">'
+        f"{render_quote(provision.text)}</blockquote></summary>"
+        f'<details class="exact"><summary>Verbatim: the exact stored characters</summary>'
+        f'<pre class="exact-text">{escape(provision.text)}</pre></details></details>'
+        f'<p class="cell-meta"><a href="{url}"><code>{record_id}</code></a> '
+        f'<span class="muted">{escape(provision.document.name)}</span> '
+        f"{as_of(provision.document_id, currency)}</p></td>"
     )
 
 
 @register.simple_tag
-def platform_cards(cells):
-    """The clause-type page: one card per platform with its most typical provisions."""
+def platform_cards(cells, clause_type=None, currency=None):
+    """The clause-type page: one card per platform with its best-scored provisions, and a link
+    to the full list its count counts."""
     platform_url = _url_pattern("provisions:platform")
     provision_url = _url_pattern("provisions:detail")
     cards = []
     for cell in cells:
         severity = escape(cell.severity)
         shown = "".join(
-            f'<blockquote class="verbatim">{_lines(a.provision.text)}</blockquote>'
+            f'<div class="quote"><blockquote class="verbatim">{render_quote(a.provision.text)}'
+            f"</blockquote>"
+            f'<details class="exact"><summary>Verbatim: the exact stored characters</summary>'
+            f'<pre class="exact-text">{escape(a.provision.text)}</pre></details></div>'
             f'<p class="meta"><a href="{provision_url.replace(SENTINEL, a.provision.record_id)}">'
             f"<code>{a.provision.record_id}</code></a> {escape(a.provision.document.name)}"
-            f" · score {a.score:.2f}</p>"
+            f' · <span title="{SCORE_MEANING}">score {a.score:.2f}</span>'
+            f" {as_of(a.provision.document_id, currency)}</p>"
             for a in cell.assignments
         )
-        typical = f", the {len(cell.assignments)} most typical shown" if cell.more else ""
+        count = f"{cell.total} provision{'' if cell.total == 1 else 's'} in force"
+        if clause_type is not None:
+            count = (
+                f'<a class="count-link" data-count="{cell.total}" '
+                f'href="{provisions_list_url(cell.platform.slug, clause_type.slug)}">{count}'
+                f'<span class="visually-hidden"> of {escape(cell.platform.name)}</span></a>'
+            )
+        typical = f", the {len(cell.assignments)} best-scored shown" if cell.more else ""
         cards.append(
             f'<article class="platform-card"><h3>'
             f'<a href="{platform_url.replace(SENTINEL, escape(cell.platform.slug))}">'
             f"{escape(cell.platform.name)}</a> "
             f'<span class="sev sev-{severity}">{severity.capitalize()}</span></h3>'
-            f'<p class="muted">{cell.total} provision{"" if cell.total == 1 else "s"} in force'
-            f"{typical}</p>{shown}</article>"
+            f'<p class="muted">{count}{typical}</p>{shown}</article>'
         )
     return mark_safe("\n".join(cards))  # noqa: S308 - every value is escaped
-
-
-def _lines(text: str) -> str:
-    return escape(text).replace("\n", "<br>")

@@ -39,7 +39,7 @@ def test_document_by_record_id_with_counts(client, world):
     assert data["slug"] == "policy" and data["platform"] == "alpha"
     assert data["version_count"] == 2
     assert data["live_provision_count"] == document.provisions.live().count()
-    assert data["latest_version"] == document.latest_version_id
+    assert data["latest_version"] == document.latest_version.public_id
     filtered = get(client, "/api/v1/documents/", platform="beta")
     assert [d["record_id"] for d in filtered["results"]] == [world["beta"].record_id]
 
@@ -50,7 +50,9 @@ def test_versions_list_without_text_and_detail_with_text_and_captures(client, wo
     assert [v["ordinal"] for v in listing["results"]] == [1, 2]
     assert "text" not in listing["results"][0]
     version = Version.objects.get(pk=document.latest_version_id)
-    data = get(client, f"/api/v1/versions/{version.pk}/")
+    data = get(client, f"/api/v1/versions/{version.public_id}/")
+    assert data["id"] == version.public_id
+    assert data["url"].endswith(f"/versions/{version.public_id}/")
     assert data["text"] == version.text and data["sha256"] == sha256_text(version.text)
     assert data["captures"][0]["path"] == "alpha/policy/2025-03-01.md"
     assert data["change_kind"] == "substantive"
@@ -58,7 +60,7 @@ def test_versions_list_without_text_and_detail_with_text_and_captures(client, wo
 
 def test_verify_rehashes_the_stored_text(client, world):
     version = Version.objects.get(pk=world["alpha"].latest_version_id)
-    data = get(client, f"/api/v1/versions/{version.pk}/verify/")
+    data = get(client, f"/api/v1/versions/{version.public_id}/verify/")
     assert data["match"] is True and data["computed_sha256"] == version.sha256
     # A row whose recorded hash does not match its text (as a corrupted copy would be).
     broken = Version.objects.create(
@@ -71,7 +73,7 @@ def test_verify_rehashes_the_stored_text(client, world):
         origin_ref="tampered.md",
         change_kind="first",
     )
-    data = get(client, f"/api/v1/versions/{broken.pk}/verify/")
+    data = get(client, f"/api/v1/versions/{broken.public_id}/verify/")
     assert data["match"] is False
     assert data["computed_sha256"] == sha256_text("Altered text.") != data["recorded_sha256"]
 
@@ -99,7 +101,7 @@ def test_provision_detail_has_type_severity_regulations_and_history(client, worl
 def test_removed_provision_says_where_it_went(client, world):
     removed = world["provisions"].get(text__startswith="Do not harass")
     data = get(client, f"/api/v1/provisions/{removed.record_id}/")
-    assert data["live"] is False and data["removed_in"] == world["alpha"].latest_version_id
+    assert data["live"] is False and data["removed_in"] == world["alpha"].latest_version.public_id
     live = get(client, "/api/v1/provisions/", document=world["alpha"].record_id, live="true")
     assert removed.record_id not in {p["record_id"] for p in live["results"]}
 
@@ -204,7 +206,7 @@ def test_changes_are_substantive_unless_asked(client, world):
     assert [c["platform"] for c in ours] == ["beta", "alpha"]  # newest first
     alpha = ours[1]
     assert alpha["change_kind"] == "substantive"
-    assert alpha["previous_version"] == world["alpha"].versions.get(ordinal=1).pk
+    assert alpha["previous_version"] == world["alpha"].versions.get(ordinal=1).public_id
     assert alpha["added_count"] == 1 and alpha["removed_count"] == 1
     assert all(c["change_kind"] in ("substantive", "wording") for c in data["results"])
     none = get(client, "/api/v1/changes/", change_kind="technical", platform="alpha")
@@ -348,7 +350,7 @@ def test_detail_endpoints_send_etag_and_last_modified(client, world, path):
     url = path.format(
         provision=world["csam"].record_id,
         document=world["alpha"].record_id,
-        version=world["alpha"].latest_version_id,
+        version=world["alpha"].latest_version.public_id,
         regulation=ClauseTypeLink.objects.first().regulation.slug,
     )
     first = client.get(url)
@@ -539,3 +541,11 @@ def test_without_a_loadable_model_semantic_search_and_classify_are_503(
         response.status_code == 503 and "Classification is unavailable" in response.json()["detail"]
     )
     assert get(client, "/api/v1/search/", q="child abuse")["count"] >= 1  # full text works
+
+
+@pytest.mark.parametrize("value", ["0897-12-01T23:05:53+16:37", "0001-01-01T00:00:00+01:00"])
+def test_a_capture_date_with_any_iso_offset_is_answered_not_a_500(client, world, value):
+    response = client.get("/api/v1/changes/", {"captured_before": value})
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert "captured_before" in response.json()["parameters"]

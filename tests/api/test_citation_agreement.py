@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_page_and_the_api_give_the_same_citation_of_a_pinned_provision(client, world):
     provision = world["csam"]
-    version = provision.first_version_id
+    version = provision.first_version.public_id
     page = client.get(f"/provisions/{provision.record_id}/", {"version": version})
     assert page.status_code == 200
     api = client.get(

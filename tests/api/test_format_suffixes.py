@@ -7,7 +7,7 @@ pytestmark = pytest.mark.django_db
 
 
 def suffixed_routes(world) -> list[str]:
-    provision, version = world["csam"], world["alpha"].latest_version_id
+    provision, version = world["csam"], world["alpha"].latest_version.public_id
     document = world["alpha"].record_id
     return [
         "/api/v1/compare.json?platforms=alpha,beta",

@@ -137,23 +137,19 @@ def test_compare_page_without_a_selection_offers_the_picker(client, world):
 def test_compare_csv_is_the_same_table(client, world):
     response = client.get("/compare/csv/?platforms=alpha,gamma")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0][:5] == [
-        "category",
-        "clause type",
-        "Alpha: severity",
-        "Alpha: provisions",
-        "Alpha: verbatim text",
-    ]
-    by_type = {row[1]: row for row in rows[1:]}
-    assert set(by_type) == {"CSAM prohibition", "Governing law", "Minimum age"}
-    assert by_type["CSAM prohibition"][5:] == ["", "0", "no provision found"]
+    # One row per provision (and one per clause type a platform lacks), never cut.
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert {row["clause_type_name"] for row in rows} == {
+        "CSAM prohibition",
+        "Governing law",
+        "Minimum age",
+    }
+    csam = {row["platform"]: row for row in rows if row["clause_type"] == "csam"}
+    assert csam["gamma"]["record_id"] == "" and csam["gamma"]["text"] == "no provision found"
     alpha_csam = Provision.objects.get(text__startswith="Never generate child")
-    assert by_type["CSAM prohibition"][2:5] == [
-        "critical",
-        "1",
-        f"{alpha_csam.record_id}: {alpha_csam.text}",
-    ]
+    assert csam["alpha"]["record_id"] == alpha_csam.record_id
+    assert csam["alpha"]["text"] == alpha_csam.text and csam["alpha"]["severity"] == "critical"
+    assert csam["alpha"]["version_id"] == alpha_csam.last_version.public_id
 
 
 def test_clause_type_page_side_by_side_silent_and_counts(client, world):

@@ -80,14 +80,17 @@ def admin_kwargs(records) -> dict[str, dict]:
 def real_kwargs(records) -> dict[str | object, dict]:
     """Real values for each named route's path parameters (``format`` is added by url_for)."""
     platform, document = records["alpha"].platform.slug, records["alpha"].slug
-    version, provision = str(records["version"].pk), records["csam"].record_id
+    version, provision = records["version"].public_id, records["csam"].record_id
+    former = str(records["version"].pk)  # a version's database key: its links redirect
     clause_type, regulation = records["clause_type"].slug, records["regulation"].slug
     return {
         "provisions:platform": {"slug": platform},
         "provisions:document": {"platform": platform, "slug": document},
         "provisions:diff": {"platform": platform, "slug": document},
-        "provisions:version": {"pk": version},
-        "provisions:verify": {"pk": version},
+        "provisions:version": {"version_id": version},
+        "provisions:verify": {"version_id": version},
+        "provisions:version-moved": {"pk": former},
+        "provisions:verify-moved": {"pk": former},
         "provisions:detail": {"record_id": provision},
         "comparisons:clause_type": {"slug": clause_type},
         "regulations:detail": {"slug": regulation},

@@ -166,3 +166,59 @@ def test_stability_policy_footer_and_mailing_list_are_not_provisions(corpus_dir)
         joined = "\n".join(found)
         for chrome in ("Mailing List", "Please Select", "©", "Board of Directors", "unlocking"):
             assert chrome not in joined, (path.name, chrome)
+
+
+ENUMERATED = (
+    "# Use\n\nYou may not use the service to: (1) create child sexual abuse material; (2) share"
+    " intimate images of anyone without their consent; or (3) write malware.\n\n"
+    "- You represent that (i) you are at least 18 years old, and (ii) you are not barred from"
+    " using the service.\n"
+    "- Prohibited: a) sending spam to people b) running scams on users\n"
+)
+
+
+def test_each_part_of_an_inline_enumeration_is_a_provision_inside_its_clause():
+    segments = split_provisions(ENUMERATED)
+    assert [(s.kind, s.parent) for s in segments] == [
+        ("paragraph", None),
+        ("part", 0),
+        ("part", 0),
+        ("part", 0),
+        ("item", None),
+        ("part", 4),
+        ("part", 4),
+        ("item", None),
+        ("part", 7),
+        ("part", 7),
+    ]
+    assert [s.position for s in segments] == list(range(10))
+    parts = [s for s in segments if s.kind == "part"]
+    assert [s.text for s in parts[:3]] == [
+        "(1) create child sexual abuse material;",
+        "(2) share intimate images of anyone without their consent; or",
+        "(3) write malware.",
+    ]
+    for part in parts:
+        parent = segments[part.parent]
+        # A verbatim span of the version, inside its parent's span.
+        assert ENUMERATED[part.start : part.end] == part.text
+        assert parent.start <= part.start < part.end <= parent.end
+        assert part.heading_path == parent.heading_path
+    # What the parts complete is their lead-in.
+    assert parts[0].lead_in == "You may not use the service to:"
+    assert parts[3].lead_in == "You represent that"
+    assert parts[5].lead_in == "Prohibited:"
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "As described in Sections (a) and (b) of these terms, you keep your rights.",
+        "See clause 4(a) and clause 4(b) for the details of what we may do with it.",
+        "The fee (i) applies once to every account that is opened with us this year.",
+        "We may (2) suspend accounts or (1) close them when the law requires it of us.",
+        "Subject to (a) above, we may share content (c) with partners of ours.",
+    ],
+)
+def test_references_and_stray_markers_do_not_split_a_clause(clause):
+    assert [s.kind for s in split_provisions(clause)] == ["paragraph"]

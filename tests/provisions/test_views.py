@@ -80,24 +80,24 @@ def test_pages_run_a_bounded_number_of_queries(client, imported, django_assert_m
 def test_provision_page_pins_a_version_and_404s_outside_it(client, imported):
     provision = imported.provisions.get(text="Do not harass or bully people.")
     first, second = imported.versions.order_by("ordinal")
-    html = client.get(f"{provision.get_absolute_url()}?version={first.pk}").content.decode()
-    assert "Shown as it stood in version 1" in html
+    html = client.get(f"{provision.get_absolute_url()}?version={first.public_id}").content.decode()
+    assert f"Shown as it stood in version {first.public_id}" in html
     assert (
         '<blockquote class="verbatim" id="clause-text">Do not harass people.</blockquote>' in html
     )
-    assert f"?version={first.pk}" in html  # the citation permalink is pinned to it
+    assert f"?version={first.public_id}" in html  # the citation permalink is pinned to it
     # the citation names the record, the version, and hashes of the version and of the clause
-    assert f"Atlas record {provision.record_id}, version {first.pk}" in html
+    assert f"Atlas record {provision.record_id}, version {first.public_id}" in html
     assert f"sha256 {first.sha256[:16]}" in html
     assert (
         f"provision text sha256 {hashlib.sha256(b'Do not harass people.').hexdigest()[:16]}" in html
     )
     assert "@misc{" in html and "TY  - " in html  # BibTeX and RIS too
     added = imported.provisions.get(text="Do not impersonate others.")
-    assert client.get(f"{added.get_absolute_url()}?version={first.pk}").status_code == 404
+    assert client.get(f"{added.get_absolute_url()}?version={first.public_id}").status_code == 404
     assert client.get(f"{added.get_absolute_url()}?version=abc").status_code == 404
     html = client.get(added.get_absolute_url()).content.decode()
-    assert f"?version={second.pk}" in html and "Cite this provision" in html
+    assert f"?version={second.public_id}" in html and "Cite this provision" in html
 
 
 def test_provision_page_shows_the_word_diff_of_each_rewording(client, imported):
@@ -108,9 +108,9 @@ def test_provision_page_shows_the_word_diff_of_each_rewording(client, imported):
 
 def test_verify_rehashes_the_stored_text(client, imported):
     version = imported.latest_version
-    page = client.get(f"/versions/{version.pk}/verify/")
+    page = client.get(f"/versions/{version.public_id}/verify/")
     assert page.status_code == 200 and "Hash verified" in page.content.decode()
-    fragment = client.get(f"/versions/{version.pk}/verify/", headers={"HX-Request": "true"})
+    fragment = client.get(f"/versions/{version.public_id}/verify/", headers={"HX-Request": "true"})
     html = fragment.content.decode()
     assert "<html" not in html and "Hash verified" in html
     assert client.get("/versions/999999/verify/").status_code == 404
@@ -118,7 +118,7 @@ def test_verify_rehashes_the_stored_text(client, imported):
 
 def test_document_diff_between_two_versions(client, imported):
     first, second = imported.versions.order_by("ordinal")
-    url = f"{imported.get_absolute_url()}diff/?from={first.pk}&to={second.pk}"
+    url = f"{imported.get_absolute_url()}diff/?from={first.public_id}&to={second.public_id}"
     html = client.get(url).content.decode()
     assert "<strong>1</strong> provisions added" in html
     assert "<strong>0</strong> provisions removed" in html
@@ -126,12 +126,15 @@ def test_document_diff_between_two_versions(client, imported):
     assert "Do not harass <ins>or bully </ins>people." in html
     assert "Do not impersonate others." in html
     # reversed order is the same diff; "to" alone compares with the version before
-    reverse = f"{imported.get_absolute_url()}diff/?from={second.pk}&to={first.pk}"
+    reverse = f"{imported.get_absolute_url()}diff/?from={second.public_id}&to={first.public_id}"
     assert "Version 1 → version 2" in client.get(reverse).content.decode()
-    assert client.get(f"{imported.get_absolute_url()}diff/?to={second.pk}").status_code == 200
-    assert client.get(f"{imported.get_absolute_url()}diff/?to={first.pk}").status_code == 404
     assert (
-        client.get(f"{imported.get_absolute_url()}diff/?from=0&to={second.pk}").status_code == 404
+        client.get(f"{imported.get_absolute_url()}diff/?to={second.public_id}").status_code == 200
+    )
+    assert client.get(f"{imported.get_absolute_url()}diff/?to={first.public_id}").status_code == 404
+    assert (
+        client.get(f"{imported.get_absolute_url()}diff/?from=0&to={second.public_id}").status_code
+        == 404
     )
 
 
@@ -282,11 +285,11 @@ def size_pages(size: int) -> list[str]:
         document.platform.get_absolute_url(),
         document.get_absolute_url(),
         f"{document.get_absolute_url()}?group=type",
-        f"{document.get_absolute_url()}diff/?from={first.pk}&to={second.pk}",
+        f"{document.get_absolute_url()}diff/?from={first.public_id}&to={second.public_id}",
         second.get_absolute_url(),
-        f"/versions/{second.pk}/verify/",
+        f"/versions/{second.public_id}/verify/",
         provision.get_absolute_url(),
-        f"{provision.get_absolute_url()}?version={first.pk}",
+        f"{provision.get_absolute_url()}?version={first.public_id}",
         f"/compare/?platforms={platforms}",
         f"/compare/?platforms={platforms}&only_differences=1&severity=critical",
         f"/compare/csv/?platforms={platforms}",
@@ -412,7 +415,7 @@ def test_pages_of_a_5000_provision_document_render_in_well_under_a_second_each(c
         document.get_absolute_url(),
         f"{document.get_absolute_url()}?group=type&page=20",
         second.get_absolute_url(),
-        f"{document.get_absolute_url()}diff/?from={first.pk}&to={second.pk}",
+        f"{document.get_absolute_url()}diff/?from={first.public_id}&to={second.public_id}",
         document.provisions.order_by("pk").first().get_absolute_url(),
     ):
         started = time.perf_counter()
@@ -423,7 +426,9 @@ def test_pages_of_a_5000_provision_document_render_in_well_under_a_second_each(c
 def test_a_provision_links_to_the_page_of_each_version_that_lists_it(client, long_document):
     provision = long_document.provisions.order_by("-pk").first()  # the last, on page 3
     html = client.get(provision.get_absolute_url()).content.decode()
-    link = re.search(rf'href="(/versions/\d+/\?provision={provision.record_id})#', html).group(1)
+    link = re.search(
+        rf'href="(/versions/D-\d+@[0-9a-f]{{12}}/\?provision={provision.record_id})#', html
+    ).group(1)
     assert provision.record_id in listed_records(client.get(link).content.decode())
     unknown = client.get(link.replace(provision.record_id, "P-nonsense"))
     assert unknown.status_code == 200 and "Page 1 of 3" in unknown.content.decode()

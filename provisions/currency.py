@@ -1,0 +1,40 @@
+"""How current a document's text is: when it was last captured, and whether a current
+declaration still tracks it. A clause is "in force" only as of that capture."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from django.db.models import Exists, OuterRef, Subquery
+
+from provisions.models import Capture, Document
+
+
+class Currency(NamedTuple):
+    last_captured_at: datetime | None  # the latest capture of any of its versions
+    tracked: bool  # a current declaration (OTA's or Atlas's own) still fetches it
+
+
+def currency_annotations(document: str = "pk") -> dict:
+    """``last_captured_at`` and ``tracked`` for a queryset whose document id is ``document``
+    ("pk" on documents, "document_id" on provisions). Declarations belong to the tracking app
+    above this one: their model is reached through the reverse relation, not imported."""
+    declarations = Document._meta.get_field("declarations").related_model
+    last = Capture.objects.filter(version__document_id=OuterRef(document)).order_by("-captured_at")
+    return {
+        "last_captured_at": Subquery(last.values("captured_at")[:1]),
+        "tracked": Exists(
+            declarations.objects.filter(document_id=OuterRef(document), valid_until__isnull=True)
+        ),
+    }
+
+
+def document_currency(document_ids) -> dict[int, Currency]:
+    """One query for these documents."""
+    rows = (
+        Document.objects.filter(pk__in=list(document_ids))
+        .annotate(**currency_annotations())
+        .values_list("pk", "last_captured_at", "tracked")
+    )
+    return {pk: Currency(last, tracked) for pk, last, tracked in rows}
