@@ -9,7 +9,16 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from pathlib import Path
+
 from atlas import progress
+from atlas import schema as docs
+
+# The example's shape is what ``progress.snapshot()`` returns mid-run.
+EXAMPLE = docs.example(
+    "Embedding under way",
+    Path(__file__).resolve().parent / "data" / "api_examples" / "status.json",
+)
 
 STAGE_FIELDS = {
     "stage": serializers.CharField(),
@@ -33,6 +42,7 @@ STAGE_FIELDS = {
         },
     ),
     summary="How far the pipeline has got (embedding, clause types, regulation links)",
+    examples=[EXAMPLE],
 )
 @api_view(["GET"])
 @permission_classes([AllowAny])

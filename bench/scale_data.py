@@ -152,6 +152,7 @@ def _write_document(document, index, count, phrases, rows, now) -> dict:
                     start + len(clauses[n][1]),
                     [document.name],
                     "",
+                    None,  # parent_position: no synthetic clause is an enumerated part
                 )
             )
         text = "".join(parts)
