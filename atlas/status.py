@@ -3,13 +3,13 @@ times (``atlas.progress``), so that a client can tell "not assigned yet" from "n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-
-from pathlib import Path
 
 from atlas import progress
 from atlas import schema as docs
