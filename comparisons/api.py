@@ -36,6 +36,7 @@ from comparisons.serializers import (
     CompareParameters,
     CompareSerializer,
 )
+from datasets.api import FORMAT_PARAMETERS, SerializedExportMixin
 from provisions.embeddings import ModelUnavailable
 from provisions.models import Platform
 from regulations.models import ClauseTypeLink
@@ -45,14 +46,21 @@ EXAMPLES = Path(__file__).resolve().parent / "data" / "api_examples"
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[docs.example("A clause type", EXAMPLES / "clause-type.json")]),
+    list=extend_schema(
+        parameters=FORMAT_PARAMETERS,
+        examples=[docs.example("A clause type", EXAMPLES / "clause-type.json")],
+    ),
     retrieve=extend_schema(
         examples=[docs.example("A clause type", EXAMPLES / "clause-type-detail.json")]
     ),
 )
-class ClauseTypeViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+class ClauseTypeViewSet(
+    SerializedExportMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet
+):
     """Clause types: which tracked platforms have one (with how many live provisions), and
     which are silent on it, out of how many tracked platforms."""
+
+    export_name = "atlas-clause-types"
 
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"

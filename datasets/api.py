@@ -4,6 +4,7 @@ of ``datasets.rows``; ``?include=citation`` adds each row's citation in every fo
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 from collections.abc import Iterable, Iterator
@@ -11,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import exceptions, renderers
+from rest_framework import exceptions, renderers, serializers
 
 from datasets.rows import Field
 
@@ -55,6 +56,9 @@ EXPORT_PARAMETERS = [
         "citation_csl_json)",
     ),
 ]
+
+# Lists exported as their JSON renders them take only ``format``.
+FORMAT_PARAMETERS = EXPORT_PARAMETERS[:1]
 
 
 class Echo:
@@ -132,3 +136,68 @@ class ExportMixin:
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+# DRF field classes → Frictionless Table Schema types, for lists exported from their serializer.
+FIELD_TYPES = (
+    (serializers.BooleanField, "boolean"),
+    (serializers.IntegerField, "integer"),
+    ((serializers.FloatField, serializers.DecimalField), "number"),
+    (serializers.DateTimeField, "datetime"),
+    (serializers.DateField, "date"),
+)
+
+
+def serializer_fields(serializer) -> list[Field]:
+    """The data dictionary of a list exported as its serializer renders it: one column per
+    field, nested values (lists, objects) as JSON text."""
+    fields = []
+    for name, field in serializer.fields.items():
+        kind = next((t for classes, t in FIELD_TYPES if isinstance(field, classes)), "string")
+        if isinstance(field, serializers.ListSerializer | serializers.Serializer):
+            kind = "string"
+        description = str(field.help_text or field.label or name.replace("_", " "))
+        fields.append(Field(name, kind, description))
+    return fields
+
+
+def without_format(request):
+    """The request as links in an export should see it: DRF keeps ``?format=`` on every URL
+    it builds, and an export's rows link the records, not another CSV."""
+    plain = copy.copy(request._request)
+    plain.GET = plain.GET.copy()
+    plain.GET.pop("format", None)
+    wrapped = copy.copy(request)
+    wrapped._request = plain
+    return wrapped
+
+
+def flat(row: dict) -> dict:
+    return {
+        name: json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+        for name, value in row.items()
+    }
+
+
+class SerializedExportMixin(ExportMixin):
+    """An export for a short list (platforms, documents, clause types, regulations): every
+    row the filters select, as the list's JSON renders it, nested values as JSON text in CSV.
+    These records have no citation of their own in a list (``include=citation`` is refused:
+    provisions, versions and documents each have a ``citation`` endpoint)."""
+
+    def export_fields(self, include_citation: bool = False) -> list[Field]:
+        return serializer_fields(self.get_serializer())
+
+    def export_rows(self, queryset, include_citation: bool = False):
+        serializer_class = self.get_serializer_class()
+        context = {**self.get_serializer_context(), "request": without_format(self.request)}
+        for record in queryset.iterator(chunk_size=CHUNK_SIZE):
+            row = serializer_class(record, context=context).data
+            yield flat(row) if self.request.accepted_renderer.format == "csv" else row
+
+    def list(self, request, *args, **kwargs):
+        if include_citation(request):
+            raise exceptions.ValidationError(
+                {"include": ["This list has no inline citations; use the record's citation."]}
+            )
+        return super().list(request, *args, **kwargs)

@@ -36,7 +36,9 @@ from datasets.api import (
     CHUNK_SIZE,
     EXPORT_FORMATS,
     EXPORT_PARAMETERS,
+    FORMAT_PARAMETERS,
     ExportMixin,
+    SerializedExportMixin,
     base_url,
     include_citation,
     streamed,
@@ -131,11 +133,18 @@ def get_by_record_id(queryset, prefix: str, value: str):
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[docs.example("A platform", EXAMPLES / "platform.json")]),
+    list=extend_schema(
+        parameters=FORMAT_PARAMETERS,
+        examples=[docs.example("A platform", EXAMPLES / "platform.json")],
+    ),
     retrieve=extend_schema(examples=[docs.example("OpenAI", EXAMPLES / "platform-detail.json")]),
 )
-class PlatformViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+class PlatformViewSet(
+    SerializedExportMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet
+):
     """Platforms with at least one stored document version, by slug."""
+
+    export_name = "atlas-platforms"
 
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"
@@ -171,11 +180,18 @@ class PlatformViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[docs.example("A document", EXAMPLES / "document.json")]),
+    list=extend_schema(
+        parameters=FORMAT_PARAMETERS,
+        examples=[docs.example("A document", EXAMPLES / "document.json")],
+    ),
     retrieve=extend_schema(examples=[docs.example("A document", EXAMPLES / "document.json")]),
 )
-class DocumentViewSet(CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+class DocumentViewSet(
+    SerializedExportMixin, CitationMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet
+):
     """Documents (usage policy, terms...) by record ID ``D-000123``."""
+
+    export_name = "atlas-documents"
 
     serializer_class = DocumentSerializer
     lookup_value_regex = "[^/]+"

@@ -13,6 +13,7 @@ from rest_framework import viewsets
 
 from atlas import schema as docs
 from atlas.api import ConditionalRetrieveMixin
+from datasets.api import FORMAT_PARAMETERS, SerializedExportMixin
 from regulations.models import Regulation, Status
 from regulations.queries import clause_types_engaging, regulation_coverage_counts
 from regulations.serializers import RegulationDetailSerializer, RegulationSerializer
@@ -34,13 +35,20 @@ class RegulationFilter(df.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(examples=[docs.example("A regulation", EXAMPLES / "regulation.json")]),
+    list=extend_schema(
+        parameters=FORMAT_PARAMETERS,
+        examples=[docs.example("A regulation", EXAMPLES / "regulation.json")],
+    ),
     retrieve=extend_schema(
         examples=[docs.example("A regulation", EXAMPLES / "regulation-detail.json")]
     ),
 )
-class RegulationViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+class RegulationViewSet(
+    SerializedExportMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet
+):
     """The regulation catalog, by slug; detail says which tracked platforms address each law."""
+
+    export_name = "atlas-regulations"
 
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"

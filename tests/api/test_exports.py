@@ -214,3 +214,31 @@ def test_search_results_export_as_rows_of_every_match(client, world, mode):
     assert rows and all(VERSION_ID.fullmatch(row["version_id"]) for row in rows)
     cited = client.get("/api/v1/search/", {**params, "include": "citation"}).json()["results"]
     assert all(item["citation"]["quote"] for item in cited)
+
+
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("/api/v1/platforms/", "slug"),
+        ("/api/v1/documents/", "record_id"),
+        ("/api/v1/clause-types/", "slug"),
+        ("/api/v1/regulations/", "slug"),
+    ],
+)
+def test_the_short_lists_export_every_row_their_json_lists(client, world, path, key):
+    listed = client.get(path, {"page_size": 200}).json()
+    csv_rows = read_csv(client.get(path, {"format": "csv"}))
+    jsonl_rows = read_jsonl(client.get(path, {"format": "jsonl"}))
+    assert listed["count"] == len(csv_rows) == len(jsonl_rows) > 0
+    assert [r[key] for r in jsonl_rows] == [r[key] for r in listed["results"]]
+    assert jsonl_rows == listed["results"]  # the same records, field for field
+    assert list(csv_rows[0]) == list(listed["results"][0])
+    # Links in an export point at the records, not at another export.
+    assert all("format=" not in (row.get("url") or "") for row in csv_rows)
+
+
+def test_a_short_list_export_honours_its_filters_and_refuses_inline_citations(client, world):
+    rows = read_jsonl(client.get("/api/v1/platforms/", {"format": "jsonl", "slug": "alpha"}))
+    assert [row["slug"] for row in rows] == ["alpha"]
+    refused = client.get("/api/v1/documents/", {"format": "csv", "include": "citation"})
+    assert refused.status_code == 400 and "include" in refused.json()["parameters"]
