@@ -131,9 +131,10 @@ def alert_message(subscription: EmailSubscription, changes: list) -> EmailMultiA
     }
     if subscription.frequency == Frequency.IMMEDIATELY:
         change = changes[0]
+        significance = change.effective_significance_label.split(" (")[0].lower()
         subject = (
             f"Atlas: {change.document}: {change.provision.record_id} "
-            f"{change.get_action_display().lower()} ({change.get_effective_significance_display()})"
+            f"{change.get_action_display().lower()} ({significance})"
         )
     else:
         count = f"{len(changes)} change{'s' if len(changes) != 1 else ''}"
