@@ -103,7 +103,9 @@ def claim_alerts(*, frequency: str, worker: str) -> list[Alert]:
                 .order_by("pk")
                 .values_list("pk", flat=True)[:DIGEST_LIMIT]
             )
-        Alert.objects.filter(pk__in=pks).update(claimed_at=timezone.now(), claimed_by=worker)
+        Alert.objects.filter(pk__in=pks).update(
+            claimed_at=timezone.now(), claimed_by=worker, updated_at=timezone.now()
+        )
     return list(
         Alert.objects.filter(pk__in=pks)
         .select_related(
@@ -118,7 +120,7 @@ def mark_sent(alerts: list[Alert], *, worker: str, skipped: bool = False) -> int
     """Mark the rows this sender claimed as sent (or skipped); returns how many it still held."""
     return Alert.objects.filter(
         pk__in=[a.pk for a in alerts], claimed_by=worker, sent_at__isnull=True
-    ).update(sent_at=timezone.now(), skipped=skipped)
+    ).update(sent_at=timezone.now(), skipped=skipped, updated_at=timezone.now())
 
 
 def claim_delivery(*, worker: str) -> Delivery | None:
@@ -133,7 +135,9 @@ def claim_delivery(*, worker: str) -> Delivery | None:
         )
         if pk is None:
             return None
-        Delivery.objects.filter(pk=pk).update(claimed_at=timezone.now(), claimed_by=worker)
+        Delivery.objects.filter(pk=pk).update(
+            claimed_at=timezone.now(), claimed_by=worker, updated_at=timezone.now()
+        )
     return (
         Delivery.objects.select_related(
             "subscription", "change__document__platform", "change__provision", "change__version"
@@ -156,6 +160,7 @@ def record_attempt(
         "last_error": error[:300],
         "claimed_at": None,
         "claimed_by": "",
+        "updated_at": now,
     }
     if status_code is not None and 200 <= status_code < 300:
         fields |= {"status": DeliveryStatus.DELIVERED, "delivered_at": now}
@@ -169,5 +174,5 @@ def record_attempt(
 
 def skip_delivery(delivery: Delivery, *, worker: str) -> None:
     Delivery.objects.filter(pk=delivery.pk, claimed_by=worker).update(
-        status=DeliveryStatus.SKIPPED, claimed_at=None, claimed_by=""
+        status=DeliveryStatus.SKIPPED, claimed_at=None, claimed_by="", updated_at=timezone.now()
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -153,7 +152,3 @@ def subscribe(db):
 def api_user(db):
     user = User.objects.create_user("client", "client@example.org", None)
     return user, Token.objects.create(user=user).key
-
-
-def json_body(request: dict) -> dict:
-    return json.loads(request["body"])
