@@ -73,6 +73,8 @@ class WebhookSubscriptionViewSet(
 
     serializer_class = WebhookSubscriptionSerializer
     permission_classes = [permissions.IsAuthenticated]
+    reads_need_token = True  # documented 401/403 on reads too (atlas.schema)
+    lookup_value_regex = "[^/]+"  # any id reaches the view: a JSON 404, never the CSRF page
     filter_backends = []
 
     def get_queryset(self):
@@ -112,6 +114,8 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = DeliverySerializer
     permission_classes = [permissions.IsAuthenticated]
+    reads_need_token = True
+    lookup_value_regex = "[^/]+"
     filter_backends = []
 
     def get_queryset(self):
