@@ -291,7 +291,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RegulationKindEnum": "regulations.models.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "RegulationKindEnum": "regulations.models.Kind",
+        "DeliveryStatusEnum": "alerts.models.DeliveryStatus",
+        "StatusEnum": "regulations.models.Status",
+    },
 }
 
 # Import sources sent over the API (provisions.sources.RemotePolicy): https git URLs to public
