@@ -3,11 +3,19 @@ create, read, delete) and ``/api/v1/webhook-deliveries/`` (their delivery log)."
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
+from pathlib import Path
+
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, permissions, serializers, viewsets
 
 from alerts.models import MINIMUM_CHOICES, Delivery, WebhookSubscription
 from alerts.webhooks import check_webhook_url
+from atlas import schema as docs
 from atlas.ssrf import UnsafeURL
 from changes.models import Significance
 from changes.scopes import UnknownScope, resolve_scope
@@ -61,6 +69,23 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
         )
 
 
+EXAMPLES = Path(__file__).resolve().parent / "data" / "api_examples"
+WEBHOOK = docs.example("A webhook (its secret is shown only on create)", EXAMPLES / "webhook.json")
+GONE = OpenApiExample(
+    "Not one of your webhooks, or deleted already",
+    value={"status": 404, "detail": "No WebhookSubscription matches the given query."},
+    response_only=True,
+    status_codes=["404"],
+)
+DELIVERY = docs.example("Retrying after a 500", EXAMPLES / "webhook_delivery.json")
+
+
+@extend_schema_view(
+    list=extend_schema(examples=[WEBHOOK]),
+    create=extend_schema(examples=[WEBHOOK]),
+    retrieve=extend_schema(examples=[WEBHOOK]),
+    destroy=extend_schema(examples=[GONE]),
+)
 class WebhookSubscriptionViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -108,6 +133,9 @@ class DeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_view(
+    list=extend_schema(examples=[DELIVERY]), retrieve=extend_schema(examples=[DELIVERY])
+)
 class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     """The delivery log of your webhooks: each change's status, attempts, last status code and
     error, newest first."""
