@@ -6,8 +6,8 @@
     (→ assign again              only if a removed provision's wording was waiting)
     → suggest regulation links   regulations.suggest_links
     → judge provision changes    changes.refresh_changes       (significance, direction)
+    → queue alerts               alerts.enqueue_alerts          (outbox rows; beat sends them)
     → rebuild the dataset         datasets.build_dataset          (the download at /data/)
-    (→ alerts, when they come: one more step here)
 
 Current text first: on a first import of the whole corpus, the wordings of provisions in
 force (about 60% of them) are embedded and assigned before the backlog of older ones, so
@@ -38,6 +38,7 @@ ASSIGN = "comparisons.assign_provisions"
 LINK = "regulations.suggest_links"
 DATASET = "datasets.build_dataset"
 CHANGES = "changes.refresh_changes"
+ALERTS = "alerts.enqueue_alerts"
 
 # Incremental assignment: when true, each assignment step gets the ids of the provisions it has
 # to (re)assign, ``assign_provisions(provision_ids=[...])``, instead of re-assigning the corpus.
@@ -64,7 +65,7 @@ def _assign(document_ids: list[int], *, in_force: bool):
 
 def after_new_versions(document_ids: Iterable[int]) -> chain:
     """The chain for new versions of these documents: embed (current) → assign → embed (the
-    rest) → [assign] → link → changes → dataset."""
+    rest) → [assign] → link → changes → alerts → dataset."""
     # Imported here: provisions' importer imports this module.
     from provisions.embeddings import pending_affects_assignment
 
@@ -80,6 +81,7 @@ def after_new_versions(document_ids: Iterable[int]) -> chain:
         *steps,
         app.signature(LINK, immutable=True),
         app.signature(CHANGES, args=(ids,), immutable=True),
+        app.signature(ALERTS, args=(ids,), immutable=True),
         app.signature(DATASET, immutable=True),
     )
 

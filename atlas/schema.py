@@ -40,7 +40,10 @@ class AtlasAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = ["400", "404", "429"]
-        if self.method not in ("GET", "HEAD", "OPTIONS"):
+        # Writes need a token; so do reads of a client's own records (``reads_need_token``).
+        if self.method not in ("GET", "HEAD", "OPTIONS") or getattr(
+            self.view, "reads_need_token", False
+        ):
             codes += ["401", "403"]
         if getattr(self.view, "needs_model", False):
             codes.append("503")

@@ -291,7 +291,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RegulationKindEnum": "regulations.models.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "RegulationKindEnum": "regulations.models.Kind",
+        "DeliveryStatusEnum": "alerts.models.DeliveryStatus",
+        "StatusEnum": "regulations.models.Status",
+    },
 }
 
 # Import sources sent over the API (provisions.sources.RemotePolicy): https git URLs to public
@@ -361,3 +365,49 @@ is one request however many rows it streams; for the whole corpus, download the 
 **Version IDs.** Versions are named by public IDs such as `D-000015@3f2a9c1e0b7d`: the
 document's record ID and the first 12 hex digits of the SHA-256 of the version's text. They
 never change; former numeric version links are redirected (301)."""
+
+# Email and webhook alerts (alerts/, README.md "Alerts and webhooks"). Mail goes through SMTP
+# when EMAIL_HOST is set; without it (`make run`), each mail is written as a file under
+# ATLAS_DATA_DIR/mail, where the confirmation links can be read. EMAIL_BACKEND overrides both.
+INSTALLED_APPS += ["alerts"]
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587 if env_bool("EMAIL_USE_TLS", True) else 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+# STARTTLS unless told otherwise (EMAIL_USE_TLS=false only for a relay on the same host).
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)  # seconds per SMTP operation
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Atlas alerts <alerts@localhost>")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = ATLAS_DATA_DIR / "mail"
+# Subscribe form posts per client address (the cache counts them, as the API's throttles).
+ALERTS_SUBSCRIBE_RATE = env_rate("ALERTS_SUBSCRIBE_RATE", "10/hour")
+# A confirmation link works for this many days; unconfirmed subscriptions are then deleted.
+ALERTS_CONFIRM_DAYS = env_int("ALERTS_CONFIRM_DAYS", 3)
+# A sender's claim on outbox rows lapses after this many seconds (a worker killed mid-send):
+# much longer than one send (EMAIL_TIMEOUT, ALERTS_WEBHOOK_TIMEOUT), so a live sender keeps them.
+ALERTS_CLAIM_LEASE = env_int("ALERTS_CLAIM_LEASE", 600)
+ALERTS_WEBHOOK_TIMEOUT = env_int("ALERTS_WEBHOOK_TIMEOUT", 10)  # seconds for a whole delivery
+ALERTS_WEBHOOK_ATTEMPTS = env_int("ALERTS_WEBHOOK_ATTEMPTS", 8)
+ALERTS_WEBHOOK_BACKOFF = env_int("ALERTS_WEBHOOK_BACKOFF", 60)  # seconds, doubled each attempt
+# Webhook URLs must be https to public addresses. Tests only: allow http and private addresses
+# (a receiver on loopback). Never set it in production.
+ATLAS_WEBHOOK_ALLOW_PRIVATE = env_bool("ATLAS_WEBHOOK_ALLOW_PRIVATE", False)
+CELERY_BEAT_SCHEDULE |= {
+    "alerts-send-immediate": {"task": "alerts.send_alerts", "schedule": 60.0},
+    "alerts-deliver-webhooks": {"task": "alerts.deliver_webhooks", "schedule": 60.0},
+    "alerts-send-daily": {
+        "task": "alerts.send_alerts",
+        "schedule": crontab(minute=0, hour=6),
+        "kwargs": {"frequency": "daily"},
+    },
+    "alerts-send-weekly": {
+        "task": "alerts.send_alerts",
+        "schedule": crontab(minute=0, hour=6, day_of_week=1),
+        "kwargs": {"frequency": "weekly"},
+    },
+}

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from alerts.api import DeliveryViewSet, WebhookSubscriptionViewSet
 from atlas import health, status
 from atlas.api import not_found
 from comparisons.api import ClassifyViewSet, ClauseTypeViewSet, CompareViewSet
@@ -35,6 +36,8 @@ router.register("classify", ClassifyViewSet, basename="classify")
 router.register("check", CheckViewSet, basename="check")
 router.register("imports", ImportViewSet, basename="import")
 router.register("tracking", TrackingViewSet, basename="tracking")
+router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("webhook-deliveries", DeliveryViewSet, basename="webhook-delivery")
 
 urlpatterns = [
     path("", include("provisions.urls")),
@@ -43,6 +46,7 @@ urlpatterns = [
     path("", include("datasets.urls")),
     path("", include("drafts.urls")),
     path("changes/", include("changes.urls")),
+    path("alerts/", include("alerts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/status/", status.status, name="pipeline-status"),
     path("api/v1/", include((router.urls, "api"))),

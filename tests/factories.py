@@ -356,7 +356,9 @@ def use_broker(url: str) -> None:
         app.amqp._producer_pool = None
 
 
-def start_worker(broker_env: dict, log_path) -> subprocess.Popen:
+def start_worker(broker_env: dict, log_path, *options: str) -> subprocess.Popen:
+    """A `celery worker` on the test database; ``options`` are added to its command line
+    (``-Q queue`` for a worker that skips the warm-up's classifier training)."""
     env = {
         **{name: value for name, value in os.environ.items() if name != "CELERY_BROKER_URL"},
         **broker_env,
@@ -376,6 +378,7 @@ def start_worker(broker_env: dict, log_path) -> subprocess.Popen:
             "--loglevel=INFO",
             "--without-gossip",
             "--without-mingle",
+            *options,
         ],
         env=env,
         stdout=log_path.open("w"),

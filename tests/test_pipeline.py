@@ -26,6 +26,7 @@ def test_an_import_starts_embed_assign_link_once_it_commits(
         "provisions.embed_documents",
         "regulations.suggest_links",
         "changes.refresh_changes",
+        "alerts.enqueue_alerts",
         "datasets.build_dataset",
     ]
     acme = [Document.objects.get(platform__slug="acme").pk]
@@ -77,6 +78,7 @@ def test_a_removed_provision_waiting_for_its_embedding_makes_assignment_run_agai
         "comparisons.assign_provisions",
         "regulations.suggest_links",
         "changes.refresh_changes",
+        "alerts.enqueue_alerts",
         "datasets.build_dataset",
     ]
 

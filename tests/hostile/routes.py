@@ -109,6 +109,9 @@ def real_kwargs(records) -> dict[str | object, dict]:
         "api:regulation-detail": {"slug": regulation},
         # The world declares no document: the real probe is a 404, the hostile ones must not 500.
         "api:tracking-detail": {"pk": "1"},
+        # No webhook in the world: the real probe is a 404 (or 401 anonymously).
+        "api:webhook-detail": {"pk": "1"},
+        "api:webhook-delivery-detail": {"pk": "1"},
         # Unnamed: the catch-alls, and the admin's redirect from an object's old URL.
         None: {"path": "nothing/here", "url": "nothing/here/", "object_id": "1"},
         **admin_kwargs(records),
