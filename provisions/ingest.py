@@ -84,11 +84,17 @@ def load_seeds(path: Path = SEEDS) -> None:
 
 
 def import_sources(
-    source_names: list[str], *, progress=None, remote: readers.RemotePolicy | None = None
+    source_names: list[str],
+    *,
+    progress=None,
+    remote: readers.RemotePolicy | None = None,
+    variant: readers.VariantDeclaration | None = None,
 ) -> ImportReport:
-    """Import these sources; ``remote`` applies the rules for sources sent over the API."""
+    """Import these sources; ``remote`` applies the rules for sources sent over the API;
+    ``variant`` declares the region, language or collection of all of them."""
     report = ImportReport()
     load_seeds()
+    collections = seeded_collections()
     known = set(Capture.objects.values_list("key", flat=True))
     captures: list[reading.Capture] = []
     for name in source_names:
@@ -99,10 +105,12 @@ def import_sources(
                 cache_dir=Path(settings.ATLAS_SOURCES_CACHE),
                 max_bytes=settings.ATLAS_MAX_DOCUMENT_BYTES,
                 remote=remote,
+                variant=variant,
             )
         except reading.SourceError as error:
             report.errors[name] = str(error)
             continue
+        found = [readers.declared(c, collections.get(c.collection)) for c in found]
         report.read[name] = len(found)
         known.update(c.key for c in found)
         captures.extend(found)
@@ -110,6 +118,16 @@ def import_sources(
         captures.sort(key=lambda c: (c.captured_at, c.key))
         store_captures(captures, report, progress=progress)
     return report
+
+
+def seeded_collections(path: Path = SEEDS) -> dict[str, readers.VariantDeclaration]:
+    """Collections whose repository does not say its region: the seeds declare it."""
+    seed = json.loads(path.read_text(encoding="utf-8")).get("collections", {})
+    return {
+        name: readers.VariantDeclaration(region=row["region"], language=row.get("language", ""))
+        for name, row in seed.items()
+        if not name.startswith("_")
+    }
 
 
 def store_captures(captures: list[reading.Capture], report: ImportReport, *, progress=None):
