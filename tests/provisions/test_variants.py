@@ -171,3 +171,18 @@ def test_the_migration_gives_every_document_one_variant_and_keeps_record_ids(tmp
     assert migrated.variant_id == variant.pk and variant.latest_version_id == version.pk
     assert Provision.objects.get(pk=provision.pk).variant_id == variant.pk
     assert Provision.objects.get(pk=provision.pk).record_id == f"P-{provision.pk:06d}"
+
+
+@pytest.mark.django_db
+def test_the_document_page_lists_its_variants_with_their_last_capture(client, tmp_path):
+    contrib, eu = two_collections(tmp_path)
+    import_sources([contrib, eu])
+    document = Document.objects.get(platform__slug="acme-chat", slug="terms-of-service")
+    page = client.get(document.get_absolute_url()).content.decode()
+    assert "Variants (2 texts of this document, each with its own history)" in page
+    assert "EU, en · collection genai-eu" in page
+    assert "last captured 2025-04-01" in page and "last captured 2025-03-01" in page
+    eu_latest = document.variants.get(key="eu-en").latest_version
+    assert eu_latest.public_id in page and "~eu-en@" in eu_latest.public_id
+    # The timeline shown is the primary variant's: two texts, not four.
+    assert "Versions (2 distinct texts of the variant shown, unspecified region)" in page
