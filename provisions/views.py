@@ -291,6 +291,7 @@ def provision_detail(request, record_id):
     provision = get_object_or_404(
         Provision.objects.select_related(
             "document__platform",
+            "variant",
             "first_version",
             "last_version",
             "removed_in",

@@ -186,3 +186,15 @@ def test_the_document_page_lists_its_variants_with_their_last_capture(client, tm
     assert eu_latest.public_id in page and "~eu-en@" in eu_latest.public_id
     # The timeline shown is the primary variant's: two texts, not four.
     assert "Versions (2 distinct texts of the variant shown, unspecified region)" in page
+
+
+@pytest.mark.django_db
+def test_a_provision_page_names_its_declared_variant(client, tmp_path):
+    contrib, eu = two_collections(tmp_path)
+    import_sources([contrib, eu])
+    withdrawal = Provision.objects.get(text__contains="withdraw within 14 days")
+    assert withdrawal.variant.key == "eu-en"
+    page = client.get(withdrawal.get_absolute_url()).content.decode()
+    assert "· EU, en variant only" in page
+    arbitration = Provision.objects.get(text__contains="arbitration", variant__key="")
+    assert "variant only" not in client.get(arbitration.get_absolute_url()).content.decode()
