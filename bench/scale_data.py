@@ -169,6 +169,7 @@ def _write_document(document, index, count, phrases, rows, now) -> dict:
                 version_id,
                 document.pk,
                 document.variant_id,
+                "",  # the synthetic documents' undeclared variant
                 text,
                 sha256_text(text),
                 len(text.encode("utf-8")),
@@ -286,6 +287,7 @@ COLUMNS = {
         "id",
         "document_id",
         "variant_id",
+        "variant_key",
         "text",
         "sha256",
         "byte_size",
