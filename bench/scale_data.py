@@ -34,6 +34,7 @@ from provisions.models import (
     Provision,
     Revision,
     Span,
+    Variant,
     Version,
     sha256_text,
 )
@@ -81,15 +82,20 @@ def generate_scale_data(*, platforms: int, provisions: int) -> dict[str, int]:
         for p in platform_rows
         for slug, name in DOCUMENTS
     )
+    variants = Variant.objects.bulk_create(Variant(document=d) for d in documents)
+    for document, variant in zip(documents, variants, strict=True):
+        document.variant_id = variant.pk  # each synthetic document has its original variant
     per_document, extra = divmod(provisions, len(documents))
     rows = {name: [] for name in ("version", "capture", "provision", "revision", "span")}
     assigned: list[tuple[int, object, str]] = []  # provision id, clause type, text hash
     platform_of: dict[int, int] = {}
     latest = []
+    latest_of = []
     for index, document in enumerate(documents):
         count = per_document + (index < extra)
         ids = _write_document(document, index, count, phrases, rows, now)
         latest.append((document.pk, ids["latest"]))
+        latest_of.append((document, ids["latest"]))
         for provision_id, clause_type, text_hash in ids["provisions"]:
             assigned.append((provision_id, clause_type, text_hash))
             platform_of[provision_id] = document.platform_id
@@ -102,6 +108,7 @@ def generate_scale_data(*, platforms: int, provisions: int) -> dict[str, int]:
     ):
         copy_rows(model, COLUMNS[name], rows[name])
     update_rows(Document, ["latest_version_id"], latest)
+    update_rows(Variant, ["latest_version_id"], [(d.variant_id, v) for d, v in latest_of])
     assignments = _write_assignments(assigned, types, now)
     similar = _write_similar(assigned, platform_of, now)
     analyze_tables([Version, Capture, Provision, Revision, Span, Assignment, SimilarProvision])
@@ -161,6 +168,8 @@ def _write_document(document, index, count, phrases, rows, now) -> dict:
             (
                 version_id,
                 document.pk,
+                document.variant_id,
+                "",  # the synthetic documents' undeclared variant
                 text,
                 sha256_text(text),
                 len(text.encode("utf-8")),
@@ -202,6 +211,7 @@ def _write_document(document, index, count, phrases, rows, now) -> dict:
             (
                 provision_ids[n],
                 document.pk,
+                document.variant_id,
                 text,
                 text_hash,
                 [document.name],
@@ -276,6 +286,8 @@ COLUMNS = {
     "version": (
         "id",
         "document_id",
+        "variant_id",
+        "variant_key",
         "text",
         "sha256",
         "byte_size",
@@ -295,6 +307,7 @@ COLUMNS = {
     "provision": (
         "id",
         "document_id",
+        "variant_id",
         "text",
         "text_hash",
         "heading_path",

@@ -20,7 +20,13 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from provisions import citations
-from provisions.models import Capture, Provision, Version, format_record_id, sha256_text
+from provisions.models import (
+    Capture,
+    Provision,
+    Version,
+    format_version_id,
+    sha256_text,
+)
 
 
 @dataclass(frozen=True)
@@ -275,7 +281,9 @@ def version_rows(
             row["text"] = version.text
         if hasattr(version, "previous_tag"):  # a change: the version it is compared with
             tag = version.previous_tag
-            row["previous_version"] = f"{version.document.record_id}@{tag}" if tag else None
+            row["previous_version"] = (
+                format_version_id(version.document_id, version.variant_key, tag) if tag else None
+            )
         if include_citation:
             row.update(
                 citation_formats(version_citation(version, base_url=base_url, accessed=accessed))
@@ -286,7 +294,7 @@ def version_rows(
 def capture_rows(captures: Iterable[Capture]) -> Iterator[dict]:
     for capture in captures:
         yield {
-            "version_id": f"{format_record_id('D', capture.document_id)}@{capture.tag}",
+            "version_id": format_version_id(capture.document_id, capture.variant_key, capture.tag),
             "captured_at": _iso(capture.captured_at),
             "kind": capture.kind,
             "repository": capture.repository,
@@ -300,7 +308,9 @@ def capture_rows(captures: Iterable[Capture]) -> Iterator[dict]:
 
 def captures_for_export():
     return Capture.objects.annotate(
-        document_id=F("version__document_id"), tag=F("version__public_tag")
+        document_id=F("version__document_id"),
+        variant_key=F("version__variant_key"),
+        tag=F("version__public_tag"),
     ).order_by("version__document_id", "captured_at", "id")
 
 

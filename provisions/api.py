@@ -520,7 +520,7 @@ class ChangeViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet)
 
     def get_queryset(self):
         previous = Version.objects.filter(
-            document=OuterRef("document"), ordinal=OuterRef("ordinal") - 1
+            variant=OuterRef("variant"), ordinal=OuterRef("ordinal") - 1
         ).values("public_tag")[:1]
         changes = (
             Version.objects.filter(ordinal__gt=1)

@@ -1,4 +1,5 @@
-"""A document's history, recomputed from its stored spans after every import.
+"""A document's history, one timeline per variant, recomputed from its stored spans after
+every import.
 
 Everything here is derived (version order, change kinds and counts, each provision's first and
 last version and where it was removed), so it is always consistent with the spans, whatever
@@ -11,7 +12,16 @@ from collections import defaultdict
 
 from provisions.bulk import update_rows
 from provisions.diff import compare_clauses
-from provisions.models import Capture, ChangeKind, Document, Provision, Revision, Span, Version
+from provisions.models import (
+    Capture,
+    ChangeKind,
+    Document,
+    Provision,
+    Revision,
+    Span,
+    Variant,
+    Version,
+)
 from provisions.parse import normalize_text
 
 # A revision this similar to the wording before it is a wording change, not a new rule.
@@ -20,7 +30,19 @@ TECHNICAL_CAPTURES = {"technical", "maintenance"}
 
 
 def refresh_history(document: Document) -> None:
-    versions = list(document.versions.order_by("captured_at", "id").defer("text"))
+    """Each variant's history on its own timeline; the document's ``latest_version`` is its
+    primary (first) variant's latest."""
+    variants = list(document.variants.order_by("id"))
+    for variant in variants:
+        refresh_variant_history(variant)
+    latest = variants[0].latest_version_id if variants else None
+    if document.latest_version_id != latest:
+        Document.objects.filter(pk=document.pk).update(latest_version_id=latest)
+        document.latest_version_id = latest
+
+
+def refresh_variant_history(variant: Variant) -> None:
+    versions = list(variant.versions.order_by("captured_at", "id").defer("text"))
     if not versions:
         return
     present: dict[int, dict[int, int]] = defaultdict(dict)  # version -> provision -> revision
@@ -29,7 +51,7 @@ def refresh_history(document: Document) -> None:
     by_id = {v.pk: v for v in versions}
     # Plain id lists rather than joins: cheap whatever the planner believes about table sizes.
     revisions = Revision.objects.filter(
-        provision_id__in=list(document.provisions.values_list("id", flat=True))
+        provision_id__in=list(variant.provisions.values_list("id", flat=True))
     )
     for version_id, provision_id, revision_id, heading_path in Span.objects.filter(
         version_id__in=version_ids
@@ -90,16 +112,16 @@ def refresh_history(document: Document) -> None:
     # The capture timeline: versions in the order they were seen, a run of one counted once.
     timeline = [sightings[key] for key in sorted(sightings)]
     timeline = [v for i, v in enumerate(timeline) if not i or timeline[i - 1] is not v]
-    _refresh_provisions(document, timeline, present, heading_of, revisions)
+    _refresh_provisions(variant, timeline, present, heading_of, revisions)
     latest = (
-        Capture.objects.filter(version__document=document)
+        Capture.objects.filter(version__variant=variant)
         .order_by("-captured_at", "-id")
         .values_list("version_id", flat=True)
         .first()
     )
-    if document.latest_version_id != latest:
-        Document.objects.filter(pk=document.pk).update(latest_version_id=latest)
-        document.latest_version_id = latest
+    if variant.latest_version_id != latest:
+        Variant.objects.filter(pk=variant.pk).update(latest_version_id=latest)
+        variant.latest_version_id = latest
 
 
 def _changed_wordings(versions, present) -> dict[int, str]:
@@ -134,7 +156,7 @@ def _change_kind(index, versions, capture_kinds, added, removed, revised, simila
     return ChangeKind.BOILERPLATE
 
 
-def _refresh_provisions(document, versions, present, heading_of, revisions) -> None:
+def _refresh_provisions(variant, versions, present, heading_of, revisions) -> None:
     """Each provision's first and last version and where it was removed, on the capture
     timeline: a text captured again after another (A, B, A) is in force again, so a clause only
     B had was removed by the second A, and one B dropped is back."""
@@ -148,7 +170,7 @@ def _refresh_provisions(document, versions, present, heading_of, revisions) -> N
     ).values_list("provision_id", "number", "text", "text_hash"):
         latest_revision[provision_id] = (number, text, text_hash)
     changed = []
-    for provision in Provision.objects.filter(document=document).defer("text").iterator():
+    for provision in Provision.objects.filter(variant=variant).defer("text").iterator():
         indexes = seen.get(provision.pk)
         if not indexes:
             continue

@@ -35,6 +35,7 @@ from provisions.models import (
     Provision,
     Revision,
     Span,
+    Variant,
     Version,
 )
 from provisions.parse import hash_text
@@ -83,11 +84,17 @@ def load_seeds(path: Path = SEEDS) -> None:
 
 
 def import_sources(
-    source_names: list[str], *, progress=None, remote: readers.RemotePolicy | None = None
+    source_names: list[str],
+    *,
+    progress=None,
+    remote: readers.RemotePolicy | None = None,
+    variant: readers.VariantDeclaration | None = None,
 ) -> ImportReport:
-    """Import these sources; ``remote`` applies the rules for sources sent over the API."""
+    """Import these sources; ``remote`` applies the rules for sources sent over the API;
+    ``variant`` declares the region, language or collection of all of them."""
     report = ImportReport()
     load_seeds()
+    collections = seeded_collections()
     known = set(Capture.objects.values_list("key", flat=True))
     captures: list[reading.Capture] = []
     for name in source_names:
@@ -98,10 +105,12 @@ def import_sources(
                 cache_dir=Path(settings.ATLAS_SOURCES_CACHE),
                 max_bytes=settings.ATLAS_MAX_DOCUMENT_BYTES,
                 remote=remote,
+                variant=variant,
             )
         except reading.SourceError as error:
             report.errors[name] = str(error)
             continue
+        found = [readers.declared(c, collections.get(c.collection)) for c in found]
         report.read[name] = len(found)
         known.update(c.key for c in found)
         captures.extend(found)
@@ -109,6 +118,16 @@ def import_sources(
         captures.sort(key=lambda c: (c.captured_at, c.key))
         store_captures(captures, report, progress=progress)
     return report
+
+
+def seeded_collections(path: Path = SEEDS) -> dict[str, readers.VariantDeclaration]:
+    """Collections whose repository does not say its region: the seeds declare it."""
+    seed = json.loads(path.read_text(encoding="utf-8")).get("collections", {})
+    return {
+        name: readers.VariantDeclaration(region=row["region"], language=row.get("language", ""))
+        for name, row in seed.items()
+        if not name.startswith("_")
+    }
 
 
 def store_captures(captures: list[reading.Capture], report: ImportReport, *, progress=None):
@@ -140,6 +159,13 @@ def lock_imports() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
+def variant_key(region: str, language: str) -> str:
+    """ "" for a source that declares no region; else ``eu-en``, ``us``, ``global-fr``."""
+    if not region:
+        return ""
+    return slugify(f"{region}-{language}" if language else region)[:40].strip("-")
+
+
 def derived_slug(name: str, *, limit: int, empty: str = "document") -> str:
     """A URL slug for a name Open Terms Archive chose: ASCII, within the column, never empty
     (a name in another script, or one cut short, gets a digest of the whole name)."""
@@ -156,6 +182,7 @@ COLUMNS = {
         (
             "id",
             "document_id",
+            "variant_id",
             "text",
             "text_hash",
             "heading_path",
@@ -228,8 +255,9 @@ class Store(Linking):
             a.name: a.platform for a in PlatformAlias.objects.select_related("platform")
         }
         self.documents: dict[tuple[int, str], Document] = {}
-        self.documents_by_id: dict[int, Document] = {}
-        self.timelines: dict[int, list[Version]] = {}  # document id -> versions by captured_at
+        self.variants: dict[tuple[int, str], Variant] = {}  # (document id, key) -> variant
+        self.variants_by_id: dict[int, Variant] = {}
+        self.timelines: dict[int, list[Version]] = {}  # variant id -> versions by captured_at
         self.by_sha: dict[int, dict[str, Version]] = {}
         # Rows waiting for COPY, in the column order of COLUMNS.
         self.rows: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
@@ -242,8 +270,8 @@ class Store(Linking):
             if len(self.rows["span"]) > 50000:
                 self.flush()
         self.flush()
-        for document_id, start in self.relink_from.items():
-            self.relink(self.documents_by_id[document_id], start)
+        for variant_id, start in self.relink_from.items():
+            self.relink(self.variants_by_id[variant_id], start)
         for document_id in self.report.documents:
             refresh_history(Document.objects.get(pk=document_id))
 
@@ -292,28 +320,46 @@ class Store(Linking):
 
     # -- versions -------------------------------------------------------------------------
 
-    def timeline(self, document: Document) -> list[Version]:
-        self.documents_by_id[document.pk] = document
-        if document.pk not in self.timelines:
-            versions = list(document.versions.order_by("captured_at", "id"))
-            self.timelines[document.pk] = versions
+    def variant(self, document: Document, capture: reading.Capture) -> Variant:
+        """The variant the capture's source declared (its region and language), created on
+        first sight; a source declaring none feeds the document's undeclared variant."""
+        key = variant_key(capture.region, capture.language)
+        if (document.pk, key) not in self.variants:
+            variant, _ = Variant.objects.get_or_create(
+                document=document,
+                key=key,
+                defaults={
+                    "region": capture.region or "unspecified",
+                    "language": capture.language,
+                    "collection": capture.collection,
+                },
+            )
+            self.variants[(document.pk, key)] = variant
+        return self.variants[(document.pk, key)]
+
+    def timeline(self, variant: Variant) -> list[Version]:
+        self.variants_by_id[variant.pk] = variant
+        if variant.pk not in self.timelines:
+            versions = list(variant.versions.order_by("captured_at", "id"))
+            self.timelines[variant.pk] = versions
             if not versions:
-                self.earlier[document.pk] = {}  # a new document: no older wording to look up
-            self.by_sha[document.pk] = {v.sha256: v for v in versions}
-        return self.timelines[document.pk]
+                self.earlier[variant.pk] = {}  # a new variant: no older wording to look up
+            self.by_sha[variant.pk] = {v.sha256: v for v in versions}
+        return self.timelines[variant.pk]
 
     def store(self, capture: reading.Capture) -> None:
         document = self.document_for(capture)
-        timeline = self.timeline(document)
-        version = self.by_sha[document.pk].get(capture.sha256)
+        variant = self.variant(document, capture)
+        timeline = self.timeline(variant)
+        version = self.by_sha[variant.pk].get(capture.sha256)
         if version is None:
-            version = self.new_version(document, capture, timeline)
+            version = self.new_version(variant, capture, timeline)
         elif capture.captured_at < version.captured_at:
             # An earlier sighting of a stored text: its date moves back, its text never changes.
             Version.objects.filter(pk=version.pk).update(captured_at=capture.captured_at)
             version.captured_at = capture.captured_at
             timeline.sort(key=lambda v: (v.captured_at, v.pk))
-            self.relink_later(document, version)  # it may now come before other versions
+            self.relink_later(variant, version)  # it may now come before other versions
         self.rows["capture"].append(
             (
                 capture.key,
@@ -333,10 +379,12 @@ class Store(Linking):
         self.report.captures += 1
         self.report.documents.add(document.pk)
 
-    def new_version(self, document: Document, capture: reading.Capture, timeline) -> Version:
+    def new_version(self, variant: Variant, capture: reading.Capture, timeline) -> Version:
         previous = [v for v in timeline if v.captured_at <= capture.captured_at]
         version = Version.objects.create(
-            document=document,
+            document_id=variant.document_id,
+            variant=variant,
+            variant_key=variant.key,
             text=capture.text,
             sha256=capture.sha256,
             byte_size=len(capture.text.encode("utf-8")),
@@ -348,10 +396,10 @@ class Store(Linking):
         )
         timeline.append(version)
         timeline.sort(key=lambda v: (v.captured_at, v.pk))
-        self.by_sha[document.pk][version.sha256] = version
-        if timeline[-1] is not version or document.pk in self.relink_from:
-            self.relink_later(document, version)
+        self.by_sha[variant.pk][version.sha256] = version
+        if timeline[-1] is not version or variant.pk in self.relink_from:
+            self.relink_later(variant, version)
         else:
-            self.follow_provisions(document, version, previous[-1] if previous else None)
+            self.follow_provisions(variant, version, previous[-1] if previous else None)
         self.report.versions += 1
         return version

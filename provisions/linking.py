@@ -1,5 +1,6 @@
-"""Following provisions along a document's capture timeline while an import stores it: each
-new version is linked to the one before it, and versions that arrive out of date order are
+"""Following provisions along a variant's capture timeline (each variant of a document has its
+own; a clause is never followed from one variant's text to another's) while an import stores
+it: each new version is linked to the one before it, and versions that arrive out of date order are
 re-linked, in date order, once all are stored. Mixed into ``provisions.ingest.Store``, whose
 state (timelines, rows waiting for COPY, the report) these methods share.
 """
@@ -10,7 +11,7 @@ from django.db.models import Max
 
 from provisions.bulk import reserve_ids
 from provisions.lineage import Known, match_segments
-from provisions.models import Document, Provision, Revision, Span, Version
+from provisions.models import Provision, Revision, Span, Variant, Version
 from provisions.parse import normalize_text, split_provisions
 
 
@@ -19,10 +20,10 @@ class Linking:
 
     def __init__(self):
         self.known_spans: dict[int, list[Known]] = {}  # version id -> its provisions
-        # document id -> old wordings: text hash -> (provision id, revision id, is a part)
+        # variant id -> old wordings: text hash -> (provision id, revision id, is a part)
         self.earlier: dict[int, dict[str, tuple[int, int, bool]]] = {}
         self.revision_counts: dict[int, int] = {}  # provision id -> revisions so far
-        # Documents that got a version before one already stored: (captured_at, id) of the
+        # Variants that got a version before one already stored: (captured_at, id) of the
         # first version whose provisions are followed again, in date order, at the end.
         self.relink_from: dict[int, tuple] = {}
         # While re-following: the records those versions had, to give back to the same clauses
@@ -33,21 +34,21 @@ class Linking:
 
     # -- versions arriving out of date order ----------------------------------------------
 
-    def relink_later(self, document: Document, version: Version) -> None:
+    def relink_later(self, variant: Variant, version: Version) -> None:
         """Versions from this one on are linked again, in date order, once all are stored:
         each must be compared with the version before it on the timeline, whatever order
         they arrived in (a version that lands between two others changes what follows it)."""
         start = (version.captured_at, version.pk)
-        self.relink_from[document.pk] = min(self.relink_from.get(document.pk, start), start)
+        self.relink_from[variant.pk] = min(self.relink_from.get(variant.pk, start), start)
 
-    def relink(self, document: Document, start: tuple) -> None:
+    def relink(self, variant: Variant, start: tuple) -> None:
         """Follow provisions again from ``start`` on, as if the versions had come in date order.
 
         Provisions and revisions only those versions used are dropped and made again, but a
         clause gets back its old record where it can (same place in the same version, or the
         same wording), so records, and what refers to them, survive the relinking.
         """
-        timeline = self.timelines[document.pk]
+        timeline = self.timelines[variant.pk]
         index = next(i for i, v in enumerate(timeline) if (v.captured_at, v.pk) >= start)
         redo = timeline[index:]
         old = Span.objects.filter(version__in=redo)
@@ -58,21 +59,21 @@ class Linking:
             "hash": dict(old.values_list("revision__text_hash", "provision_id")),
         }
         old.delete()
-        Revision.objects.filter(provision__document=document, spans__isnull=True).delete()
+        Revision.objects.filter(provision__variant=variant, spans__isnull=True).delete()
         self.claimed = set(
-            Span.objects.filter(version__document=document).values_list("provision_id", flat=True)
+            Span.objects.filter(version__variant=variant).values_list("provision_id", flat=True)
         )
-        for provision_id in document.provisions.values_list("id", flat=True):
+        for provision_id in variant.provisions.values_list("id", flat=True):
             self.revision_counts.pop(provision_id, None)
-        self.earlier.pop(document.pk, None)
+        self.earlier.pop(variant.pk, None)
         previous = timeline[index - 1] if index else None
         for version in redo:
             self.known_spans.pop(version.pk, None)
-            self.follow_provisions(document, version, previous)
+            self.follow_provisions(variant, version, previous)
             previous = version
         self.flush()
         self.reusable = {}
-        document.provisions.filter(spans__isnull=True).delete()
+        variant.provisions.filter(spans__isnull=True).delete()
 
     def give_back(self, version: Version, new: list) -> dict[int, int]:
         """Old records (while relinking) for the clauses that would get new ones."""
@@ -104,26 +105,26 @@ class Linking:
             ]
         return self.known_spans[version.pk]
 
-    def earlier_wordings(self, document: Document) -> dict[str, tuple[int, int]]:
-        if document.pk not in self.earlier:
-            provision_ids = list(document.provisions.values_list("id", flat=True))
+    def earlier_wordings(self, variant: Variant) -> dict[str, tuple[int, int]]:
+        if variant.pk not in self.earlier:
+            provision_ids = list(variant.provisions.values_list("id", flat=True))
             self.revision_counts.update(
                 Revision.objects.filter(provision_id__in=provision_ids)
                 .values("provision_id")
                 .annotate(count=Max("number"))
                 .values_list("provision_id", "count")
             )
-            self.earlier[document.pk] = {
+            self.earlier[variant.pk] = {
                 text_hash: (provision_id, revision_id, kind == "part")
                 for text_hash, provision_id, revision_id, kind in Revision.objects.filter(
                     provision_id__in=provision_ids
                 ).values_list("text_hash", "provision_id", "id", "provision__kind")
             }
-        return self.earlier[document.pk]
+        return self.earlier[variant.pk]
 
-    def follow_provisions(self, document: Document, version: Version, previous) -> None:
+    def follow_provisions(self, variant: Variant, version: Version, previous) -> None:
         segments = split_provisions(version.text)
-        earlier = self.earlier_wordings(document)
+        earlier = self.earlier_wordings(variant)
         matches = match_segments(
             self.known(previous) if previous else [], segments, earlier=earlier
         )
@@ -136,7 +137,8 @@ class Linking:
             self.rows["provision"].append(
                 (
                     provision_ids[id(m)],
-                    document.pk,
+                    variant.document_id,
+                    variant.pk,
                     m.segment.text,
                     m.segment.text_hash,
                     list(m.segment.heading_path),

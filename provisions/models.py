@@ -31,7 +31,12 @@ RECORD_ID = re.compile(r"^(?P<prefix>[DP])-(?P<number>\d{6,})$")
 # A version's public ID: its document's record ID and the first 12 hex digits of the sha256 of
 # its text, ``D-000015@3f2a9c1e0b7d`` (see ``Version.public_id``).
 VERSION_TAG_LENGTH = 12
-VERSION_ID = re.compile(r"^D-(?P<document>\d{6,})@(?P<tag>[0-9a-f]{12})$")
+# A version of a document's other variants names its variant: ``D-000015~eu-en@3f2a9c1e0b7d``
+# (the same text can be held by two variants of one document, each with its own history).
+VARIANT_KEY = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+VERSION_ID = re.compile(
+    rf"^D-(?P<document>\d{{6,}})(?:~(?P<variant>{VARIANT_KEY}))?@(?P<tag>[0-9a-f]{{12}})$"
+)
 
 
 def parse_record_id(value: str, prefix: str) -> int | None:
@@ -43,11 +48,24 @@ def parse_record_id(value: str, prefix: str) -> int | None:
 
 
 def parse_version_id(value: str) -> tuple[int, str] | None:
-    """``"D-000015@3f2a9c1e0b7d"`` -> (15, "3f2a9c1e0b7d"); None for anything else."""
+    """``"D-000015@3f2a9c1e0b7d"`` -> (15, "3f2a9c1e0b7d"); None for anything else.
+    (``version_id_parts`` also gives the variant key of ``D-000015~eu-en@…``.)"""
+    parts = version_id_parts(value)
+    return None if parts is None else (parts[0], parts[2])
+
+
+def version_id_parts(value: str) -> tuple[int, str, str] | None:
+    """``"D-000015~eu-en@3f2a9c1e0b7d"`` -> (15, "eu-en", "3f2a9c1e0b7d"); the variant key
+    is "" for the document's original variant; None for anything malformed."""
     match = VERSION_ID.match(value or "")
     if not match:
         return None
-    return int(match.group("document")), match.group("tag")
+    return int(match.group("document")), match.group("variant") or "", match.group("tag")
+
+
+def format_version_id(document_id: int, variant_key: str, tag: str) -> str:
+    variant = f"~{variant_key}" if variant_key else ""
+    return f"{format_record_id('D', document_id)}{variant}@{tag}"
 
 
 def format_record_id(prefix: str, pk: int) -> str:
@@ -116,7 +134,12 @@ class Document(models.Model):
     slug = models.SlugField(max_length=120)
     name = models.CharField(max_length=300)
     latest_version = models.ForeignKey(
-        "Version", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "Version",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The latest version of its primary (first) variant",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -173,6 +196,62 @@ class DocumentSource(models.Model):
         )
 
 
+class VariantQuerySet(models.QuerySet):
+    def with_last_capture(self):
+        return self.annotate(
+            last_capture=models.Max("versions__captures__captured_at"),
+            version_count=models.Count("versions", distinct=True),
+        )
+
+
+class Variant(models.Model):
+    """One text of a document: its region or jurisdiction, its language, the collection it
+    comes from. Versions, captures and provisions belong to one variant, and each variant has
+    its own history: the EU and the global texts of a policy are never one timeline.
+
+    ``key`` is "" for the variant of sources that declare none (every document's original
+    one); otherwise a slug of region and language (``eu-en``), which version public IDs name
+    (``D-000015~eu-en@…``). The document's *primary* variant is its first one.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="variants")
+    key = models.CharField(max_length=40, blank=True)
+    region = models.CharField(
+        max_length=40, default="unspecified", help_text="Jurisdiction or region: EU, US, global…"
+    )
+    language = models.CharField(max_length=20, blank=True, help_text="e.g. en; blank: unknown")
+    collection = models.CharField(
+        max_length=200, blank=True, help_text="The source collection it was first read from"
+    )
+    latest_version = models.ForeignKey(
+        "Version", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VariantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "key"], name="variant_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} ({self.label})"
+
+    @property
+    def label(self) -> str:
+        """ "EU, en", "unspecified region, en", "unspecified region"."""
+        region = self.region if self.region != "unspecified" else "unspecified region"
+        return f"{region}, {self.language}" if self.language else region
+
+    @property
+    def slug(self) -> str:
+        """The variant in URLs: its key, or ``default`` for the undeclared one."""
+        return self.key or "default"
+
+
 class ChangeKind(models.TextChoices):
     FIRST = "first", "First version"
     SUBSTANTIVE = "substantive", "Substantive change"
@@ -194,17 +273,20 @@ class VersionQuerySet(models.QuerySet):
 
     def public(self, public_id: str):
         """The version (at most one) with this public ID; none for a malformed one."""
-        parsed = parse_version_id(public_id)
+        parsed = version_id_parts(public_id)
         if parsed is None:
             return self.none()
-        document_id, tag = parsed
-        return self.filter(document_id=document_id, public_tag=tag)
+        document_id, variant_key, tag = parsed
+        return self.filter(document_id=document_id, variant_key=variant_key, public_tag=tag)
 
 
 class Version(models.Model):
     """The exact text of one document as captured; immutable once stored (a trigger enforces it)."""
 
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="versions")
+    # The variant's key, copied (keys never change) so a public ID is built without a join.
+    variant_key = models.CharField(max_length=40, blank=True, default="")
     text = models.TextField()
     sha256 = models.CharField(max_length=64, help_text="SHA-256 of the UTF-8 bytes of text")
     byte_size = models.PositiveIntegerField()
@@ -214,7 +296,7 @@ class Version(models.Model):
     origin_ref = models.CharField(
         max_length=600, help_text="OTA repository@commit:path, or the corpus file path"
     )
-    ordinal = models.PositiveIntegerField(default=0, help_text="1 = oldest version")
+    ordinal = models.PositiveIntegerField(default=0, help_text="1 = oldest version of its variant")
     # The public ID's second half, derived from the text: an ordinal shifts when an older
     # capture is imported later (linking re-orders the timeline), a database key differs
     # between installs; a hash prefix never changes once the text is stored.
@@ -235,14 +317,18 @@ class Version(models.Model):
     class Meta:
         ordering = ["document", "captured_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["document", "sha256"], name="version_unique_text"),
-            # Two texts of one document sharing 12 hex digits (odds ~2^-48 a pair) would share
+            models.UniqueConstraint(fields=["variant", "sha256"], name="version_unique_text"),
+            # Two texts of one variant sharing 12 hex digits (odds ~2^-48 a pair) would share
             # a public ID: the import fails rather than publish an ambiguous one.
             models.UniqueConstraint(
-                fields=["document", "public_tag"], name="version_unique_public_tag"
+                fields=["document", "variant_key", "public_tag"],
+                name="version_unique_public_tag",
             ),
         ]
-        indexes = [models.Index(fields=["document", "captured_at"])]
+        indexes = [
+            models.Index(fields=["document", "captured_at"]),
+            models.Index(fields=["variant", "captured_at"], name="version_variant_captured"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.document} @ {self.captured_at:%Y-%m-%d}"
@@ -255,7 +341,9 @@ class Version(models.Model):
         """``D-000015@3f2a9c1e0b7d``: the document's record ID and the first 12 hex digits of
         the sha256 of this exact text. The same on every install holding the document under
         that record ID, never reused, and checkable by anyone holding the text."""
-        return f"{format_record_id('D', self.document_id)}@{self.sha256[:VERSION_TAG_LENGTH]}"
+        return format_version_id(
+            self.document_id, self.variant_key, self.sha256[:VERSION_TAG_LENGTH]
+        )
 
     def verify(self) -> bool:
         """Re-hash the stored text and compare with the recorded sha256."""
@@ -354,6 +442,9 @@ class Provision(models.Model):
     """One clause, followed across the versions of its document."""
 
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="provisions")
+    # Lineage follows one variant's timeline: a clause of the EU text is never the same record
+    # as one of the global text, even word for word.
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="provisions")
     text = models.TextField(help_text="Verbatim text of its latest revision")
     text_hash = models.CharField(max_length=64, db_index=True)
     heading_path = models.JSONField(default=list)

@@ -42,6 +42,10 @@ class Capture:
     platform_name: str = ""
     document_slug: str = ""
     document_name: str = ""
+    # The variant its source declared (provisions.variants): "" region = none declared.
+    region: str = ""
+    language: str = ""
+    collection: str = ""
 
 
 def decode_document(data: bytes, *, name: str, max_bytes: int) -> str:

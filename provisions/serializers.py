@@ -13,7 +13,7 @@ from rest_framework import serializers
 from atlas.serializers import PageField, SparseFieldsMixin, absolute
 from comparisons.models import ClauseType
 from provisions.ingest import remote_policy
-from provisions.models import Document, Platform, Provision, Version
+from provisions.models import Document, Platform, Provision, Version, format_version_id
 from provisions.reading import SourceError
 from provisions.search import SearchMode, excerpt
 
@@ -189,7 +189,7 @@ class ChangeSerializer(VersionSerializer):
 
     def get_previous_version(self, version) -> str | None:
         tag = getattr(version, "previous_tag", None)
-        return f"{version.document.record_id}@{tag}" if tag else None
+        return format_version_id(version.document_id, version.variant_key, tag) if tag else None
 
 
 class ClauseTypeBriefSerializer(serializers.Serializer):

@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,6 +43,42 @@ TRUSTED_PROTOCOLS = "file:git:http:https:ssh"
 REMOTE_PROTOCOLS = "https"
 MAX_REPOSITORY_NAME = 100
 MAX_OTA_PART = 200  # a service or terms name (platform aliases hold 200 characters)
+# An OTA versions repository's README starts "# Versions of terms from the *genai-eu* collection".
+README_COLLECTION = re.compile(
+    r"^# Versions of terms from the \*(?P<name>[^*\n]{1,100})\* collection"
+)
+# A declared variant: "EU", "US:en", "global:fr-CA" (region, then an optional language tag).
+VARIANT = re.compile(
+    r"^(?P<region>[A-Za-z][A-Za-z0-9-]{0,19})(?::(?P<language>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?))?$"
+)
+
+
+@dataclass(frozen=True)
+class VariantDeclaration:
+    """What a source says it holds: a region (jurisdiction) and language, a collection name."""
+
+    region: str = ""
+    language: str = ""
+    collection: str = ""
+
+
+def parse_variant(value: str, *, where: str) -> tuple[str, str]:
+    """``"EU:en"`` -> ("EU", "en"); a SourceError naming ``where`` for anything else."""
+    match = VARIANT.match(value or "")
+    if not match:
+        raise SourceError(
+            f"{where}: variant {value[:60]!r} is not REGION[:LANG] (e.g. EU, US:en, global:fr)"
+        )
+    return match["region"], match["language"] or ""
+
+
+def check_collection(value: str, *, where: str) -> str:
+    if not value or len(value) > MAX_REPOSITORY_NAME or not value.isprintable():
+        raise SourceError(
+            f"{where}: a collection name is 1 to {MAX_REPOSITORY_NAME} printable characters"
+        )
+    return value
+
 
 FIRST_RECORD = ("First record of", "Start tracking")
 CHANGE = ("Record new changes of", "Update ")
@@ -70,22 +106,35 @@ def read_source(
     cache_dir: Path,
     max_bytes: int,
     remote: RemotePolicy | None = None,
+    variant: VariantDeclaration | None = None,
 ) -> list[Capture]:
     """``remote`` set: the source came from outside (the API) and must be a public git URL that
-    policy allows; otherwise an operator named it and local paths and bundles are fine too."""
+    policy allows; otherwise an operator named it and local paths and bundles are fine too.
+    ``variant``: what the operator declared the source holds (overrides the repository's)."""
+    ota = {"known_keys": known_keys, "cache_dir": cache_dir, "max_bytes": max_bytes}
     if remote is not None:
         remote.check(source)
-        return read_ota(
-            source, known_keys=known_keys, cache_dir=cache_dir, max_bytes=max_bytes, remote=remote
-        )
+        return read_ota(source, **ota, remote=remote, variant=variant)
     path = Path(source)
     if is_git_url(source):
-        return read_ota(source, known_keys=known_keys, cache_dir=cache_dir, max_bytes=max_bytes)
+        return read_ota(source, **ota, variant=variant)
     if not path.exists():
         raise SourceError(f"{source}: no such file or folder")
     if path.is_dir() and (path / "manifest.json").exists():
-        return read_corpus(path, known_keys=known_keys, max_bytes=max_bytes)
-    return read_ota(source, known_keys=known_keys, cache_dir=cache_dir, max_bytes=max_bytes)
+        captures = read_corpus(path, known_keys=known_keys, max_bytes=max_bytes)
+        return [declared(c, variant) for c in captures]
+    return read_ota(source, **ota, variant=variant)
+
+
+def declared(capture: Capture, variant: VariantDeclaration | None) -> Capture:
+    if variant is None:
+        return capture
+    return replace(
+        capture,
+        region=variant.region or capture.region,
+        language=variant.language or capture.language,
+        collection=variant.collection or capture.collection,
+    )
 
 
 @dataclass(frozen=True)
@@ -229,9 +278,11 @@ def read_ota(
     cache_dir: Path,
     max_bytes: int,
     remote: RemotePolicy | None = None,
+    variant: VariantDeclaration | None = None,
 ) -> list[Capture]:
     repo = open_repository(source, cache_dir=cache_dir, remote=remote)
-    name = repository_name(source)
+    name = repository_name(source)  # part of every capture key: never changes
+    collection = collection_name(repo) or name
     log = _git(
         [
             "log",
@@ -272,9 +323,21 @@ def read_ota(
                 commit=commit,
                 subject=subject[:500],
                 licence="ODC-BY-1.0",
+                collection=collection,
             )
         )
-    return captures
+    return [declared(c, variant) for c in captures]
+
+
+def collection_name(repo: Path) -> str:
+    """The collection a versions repository holds, as its README names it ("genai-eu"), or
+    "" when it does not say (then the source's own name is used, never a folder's)."""
+    try:
+        readme = _git(["show", "HEAD:README.md"], cwd=repo, what=f"{repo}: README")
+    except SourceError:
+        return ""
+    match = README_COLLECTION.match(readme.decode("utf-8", "replace"))
+    return match["name"].strip() if match and match["name"].strip().isprintable() else ""
 
 
 def check_ota_path(path: str, *, where: str) -> None:

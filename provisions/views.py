@@ -170,7 +170,11 @@ def document_detail(request, platform, slug):
     latest = document.latest_version
     if latest is None:
         raise Http404("This document has no stored version yet.")
-    versions = list(document.versions.defer("text").order_by("-ordinal"))
+    # The page shows the primary variant's timeline; the others are listed with their latest.
+    versions = list(
+        Version.objects.filter(variant_id=latest.variant_id).defer("text").order_by("-ordinal")
+    )
+    variants = list(document.variants.with_last_capture().select_related("latest_version"))
     group = "type" if request.GET.get("group") == "type" else "section"
     page = _span_page(request, latest, by_type=group == "type")
     if group == "type":
@@ -181,6 +185,8 @@ def document_detail(request, platform, slug):
     context = {
         "document": document,
         "versions": versions,
+        "variants": variants if len(variants) > 1 else [],
+        "variant_total": len(variants),
         "latest": latest,
         "page": page,
         "spans": page.object_list,
@@ -285,6 +291,7 @@ def provision_detail(request, record_id):
     provision = get_object_or_404(
         Provision.objects.select_related(
             "document__platform",
+            "variant",
             "first_version",
             "last_version",
             "removed_in",

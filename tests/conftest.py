@@ -46,6 +46,11 @@ def ota_bundle() -> Path:
     return shared_path("ATLAS_OTA_BUNDLE", DEFAULT_SHARED / "ota" / "genai-contrib-versions.bundle")
 
 
+@pytest.fixture(scope="session")
+def ota_eu_bundle() -> Path:
+    return shared_path("ATLAS_OTA_EU_BUNDLE", DEFAULT_SHARED / "ota" / "genai-eu-versions.bundle")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(settings, tmp_path_factory):
     settings.ATLAS_SOURCES_CACHE = tmp_path_factory.getbasetemp() / "sources-cache"

@@ -11,7 +11,7 @@ register = template.Library()
 def version_links(version):
     """The previous and next version, the diff with the previous one, and what this version's
     provision changes amount to by significance (a version page's way around its history)."""
-    siblings = Version.objects.filter(document_id=version.document_id).defer("text")
+    siblings = Version.objects.filter(variant_id=version.variant_id).defer("text")
     previous = siblings.filter(ordinal=version.ordinal - 1).first()
     following = siblings.filter(ordinal=version.ordinal + 1).first()
     counts = dict(

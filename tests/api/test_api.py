@@ -65,6 +65,7 @@ def test_verify_rehashes_the_stored_text(client, world):
     # A row whose recorded hash does not match its text (as a corrupted copy would be).
     broken = Version.objects.create(
         document=world["beta"],
+        variant=world["beta"].variants.get(),
         text="Altered text.",
         sha256="0" * 64,
         byte_size=13,

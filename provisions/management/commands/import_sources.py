@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from provisions.ingest import import_sources
+from provisions.reading import SourceError
+from provisions.sources import VariantDeclaration, check_collection, parse_variant
 
 
 class Command(BaseCommand):
@@ -16,9 +18,29 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("sources", nargs="+", metavar="SOURCE")
+        parser.add_argument(
+            "--variant",
+            metavar="REGION[:LANG]",
+            help="the region (jurisdiction) and language these sources hold, e.g. EU:en; "
+            "documents already stored under another variant get this one beside it",
+        )
+        parser.add_argument(
+            "--collection", metavar="NAME", help="the collection these sources come from"
+        )
 
-    def handle(self, *args, sources, **options):
-        report = import_sources(sources, progress=self.progress)
+    def handle(self, *args, sources, variant=None, collection=None, **options):
+        declaration = None
+        try:
+            if variant or collection:
+                region, language = (
+                    parse_variant(variant, where="--variant") if variant else ("", "")
+                )
+                if collection:
+                    check_collection(collection, where="--collection")
+                declaration = VariantDeclaration(region, language, collection or "")
+        except SourceError as error:
+            raise CommandError(str(error)) from None
+        report = import_sources(sources, progress=self.progress, variant=declaration)
         for source, count in report.read.items():
             self.stdout.write(f"{source}: {count} new capture(s)")
         for error in report.errors.values():
