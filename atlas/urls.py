@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from alerts.api import DeliveryViewSet, WebhookSubscriptionViewSet
 from atlas import health, status
 from atlas.api import not_found
+from changes.api import VariantDifferenceViewSet
 from comparisons.api import ClassifyViewSet, ClauseTypeViewSet, CompareViewSet
 from drafts.api import CheckViewSet
 from provisions.api import (
@@ -38,6 +39,7 @@ router.register("imports", ImportViewSet, basename="import")
 router.register("tracking", TrackingViewSet, basename="tracking")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("webhook-deliveries", DeliveryViewSet, basename="webhook-delivery")
+router.register("variant-differences", VariantDifferenceViewSet, basename="variant-difference")
 
 urlpatterns = [
     path("", include("provisions.urls")),

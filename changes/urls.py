@@ -11,6 +11,11 @@ urlpatterns = [
     path("platforms/<slug:key>/", views.change_list, {"kind": "platform"}, name="platform"),
     path("platforms/<slug:platform>/<slug:slug>/", views.document_changes, name="document"),
     path(
+        "platforms/<slug:platform>/<slug:slug>/variants/",
+        views.variant_differences,
+        name="variants",
+    ),
+    path(
         "clause-types/<slug:key>/", views.change_list, {"kind": "clause-type"}, name="clause_type"
     ),
     path("provisions/<str:key>/", views.change_list, {"kind": "provision"}, name="provision"),

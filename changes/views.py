@@ -3,6 +3,8 @@ significance filters ("substantive only" by default) and the counts' denominator
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -10,7 +12,9 @@ from django.shortcuts import get_object_or_404, render
 from changes.models import ProvisionChange
 from changes.queries import SIGNIFICANCE_FILTERS, Period, parse_filters
 from changes.scopes import UnknownScope, resolve_scope
+from changes.variants import NoVersion, compare_variants, direction, end_of_day, explain
 from provisions.diff import diff_words
+from provisions.models import Document
 
 CHANGES_PAGE_SIZE = 100
 
@@ -80,3 +84,60 @@ def group_by_version(changes) -> list[dict]:
 
 def document_changes(request, platform, slug):
     return change_list(request, kind="document", key=f"{platform}/{slug}")
+
+
+VARIANT_PAGE_SIZE = 100
+
+
+def variant_differences(request, platform, slug):
+    """Two variants of one document side by side: ``?a=&b=`` name them by slug (``default``
+    for the undeclared one, else the key: ``eu-en``); the first two by default."""
+    document = get_object_or_404(
+        Document.objects.select_related("platform"), platform__slug=platform, slug=slug
+    )
+    variants = list(
+        document.variants.with_last_capture().select_related("latest_version").order_by("id")
+    )
+    if len(variants) < 2:
+        raise Http404("This document has a single variant: there is nothing to compare it with.")
+    by_slug = {variant.slug: variant for variant in variants}
+    a = by_slug.get(request.GET.get("a") or variants[0].slug)
+    b = by_slug.get(request.GET.get("b") or variants[1].slug)
+    if a is None or b is None:
+        raise Http404("This document has no variant of that name: " + ", ".join(by_slug) + ".")
+    context = {"document": document, "variants": variants, "a": a, "b": b, "at": ""}
+    at = None
+    if wanted := request.GET.get("at"):
+        try:
+            at = end_of_day(date.fromisoformat(wanted))
+        except ValueError:
+            context["error"] = "The date compared is a day like 2026-01-31."
+        else:
+            context["at"] = wanted
+    if a.pk == b.pk:
+        context["error"] = "Choose two different variants."
+    if "error" in context:
+        return render(request, "changes/variant_differences.html", context, status=400)
+    try:
+        diff = compare_variants(a, b, at)
+    except NoVersion as error:
+        raise Http404(str(error)) from None
+    for difference in diff.differences:
+        difference.reason = explain(difference, a.label, b.label)
+        difference.direction_text = direction(difference, a.label, b.label)
+    page = Paginator(diff.differences, VARIANT_PAGE_SIZE).get_page(request.GET.get("page"))
+    # A day chosen before a variant's last capture: offer the latest texts.
+    newer = [v for v in (a, b) if at and v.last_capture > diff.at]
+    context.update(
+        {
+            "diff": diff,
+            "page": page,
+            "substantive": len(diff.substantive),
+            "newer": newer,
+            "counts": {
+                kind: sum(d.kind == kind for d in diff.differences)
+                for kind in ("only_a", "only_b", "reworded")
+            },
+        }
+    )
+    return render(request, "changes/variant_differences.html", context)

@@ -130,6 +130,7 @@ def provisions_for_export(queryset):
         queryset.select_related(
             "document__platform",
             *versions,
+            "last_version__variant",  # the citation names a declared variant
             "assignment__clause_type",
             "assignment__runner_up",
         )
@@ -217,7 +218,7 @@ def provision_citation(
         record_id=provision.record_id,
         title=citations.provision_title(
             platform=document.platform.name,
-            document=document.name,
+            document=citations.document_name(document, version),
             record_id=provision.record_id,
             heading=provision.heading_path,
         ),
@@ -229,7 +230,7 @@ def provision_citation(
 
 
 def versions_for_export(queryset, *, with_text: bool = True):
-    versions = queryset.select_related("document__platform").annotate(
+    versions = queryset.select_related("document__platform", "variant").annotate(
         first_commit=first_commit("pk")
     )
     return versions if with_text else versions.defer("text")

@@ -46,6 +46,14 @@ class Citation:
     publisher: str = "Atlas"
 
 
+def document_name(document: Document, version: Version) -> str:
+    """The document's name, naming the variant of a declared one: "Terms of Service (EU, en
+    text)". Two variants may hold the same words; a citation says which text it quotes."""
+    if not version.variant_key:
+        return document.name
+    return f"{document.name} ({version.variant.label} text)"
+
+
 def provision_title(*, platform: str, document: str, record_id: str, heading: list[str]) -> str:
     where = f" ({' › '.join(heading)})" if heading else ""
     return f"{platform}, {document}{where}, provision {record_id}"
@@ -57,7 +65,7 @@ def cite_provision(provision: Provision, span: Span, *, clause: str, request) ->
     version, document = span.version, provision.document
     title = provision_title(
         platform=document.platform.name,
-        document=document.name,
+        document=document_name(document, version),
         record_id=provision.record_id,
         heading=span.heading_path,
     )
@@ -87,14 +95,15 @@ def cite_document(document: Document, version: Version, *, request) -> Citation:
         document=document,
         kind="document",
         record_id=document.record_id,
-        title=f"{document.platform.name}, {document.name}",
+        title=f"{document.platform.name}, {document_name(document, version)}",
         permalink=request.build_absolute_uri(version.get_absolute_url()),
     )
 
 
 def version_title(version: Version) -> str:
     document = version.document
-    return f"{document.platform.name}, {document.name}, version of {version.captured_at:%Y-%m-%d}"
+    name = document_name(document, version)
+    return f"{document.platform.name}, {name}, version of {version.captured_at:%Y-%m-%d}"
 
 
 def cite_version(version: Version, *, request) -> Citation:
@@ -129,7 +138,7 @@ def build_citation(
     their own query); ``fields`` are those of the record cited (kind, record ID, title...)."""
     return Citation(
         platform=document.platform.name,
-        document=document.name,
+        document=document_name(document, version),
         document_record_id=document.record_id,
         version_id=version.public_id,
         captured_at=version.captured_at,

@@ -24,6 +24,7 @@ from provisions.models import (
     Provision,
     Span,
     Version,
+    format_record_id,
     parse_record_id,
 )
 from provisions.permalinks import moved_version_query, redirect_with_query
@@ -215,12 +216,22 @@ def document_diff(request, platform, slug):
     if (moved := moved_version_query(request, "from", "to")) is not None:
         return moved
     document = _document_or_404(platform, slug)
-    versions = list(document.versions.defer("text").order_by("ordinal"))
-    by_id = {v.public_id: v for v in versions}
+    every = list(document.versions.defer("text").order_by("ordinal"))
+    by_id = {v.public_id: v for v in every}
     wanted_old, wanted_new = request.GET.get("from"), request.GET.get("to")
-    new = by_id.get(wanted_new) if wanted_new else (versions[-1] if versions else None)
+    if wanted_new:
+        new = by_id.get(wanted_new)
+    else:  # the primary variant's latest, as on the document page
+        new = next((v for v in every if v.pk == document.latest_version_id), None)
     if new is None or (wanted_old and wanted_old not in by_id):
         raise Http404("No such version of this document.")
+    # Versions of one variant only: two variants are two texts, compared on their own page.
+    versions = [v for v in every if v.variant_id == new.variant_id]
+    if wanted_old and by_id[wanted_old].variant_id != new.variant_id:
+        raise Http404(
+            "These two versions belong to different variants of the document; the variants "
+            "page compares variants."
+        )
     if wanted_old:
         old = by_id[wanted_old]
     else:
@@ -329,6 +340,7 @@ def provision_detail(request, record_id):
     applicable = applicable_regulations(provision)
     context = {
         "provision": provision,
+        "other_variants": _other_variants(provision, shown),
         "applicable": applicable,
         "suggested": suggested_regulations(provision, applicable=applicable),
         "history": history,
@@ -345,6 +357,31 @@ def provision_detail(request, record_id):
         "parts": parts,
     }
     return render(request, "provisions/provision_detail.html", context)
+
+
+def _other_variants(provision, shown: Span) -> list[tuple]:
+    """(variant, the record ID of the provision with the shown wording in its latest text, or
+    None) for each other variant of the document: provisions are per variant, so the same
+    words in the EU and the global text are two records."""
+    others = [
+        v
+        for v in provision.document.variants.order_by("id")
+        if v.pk != provision.variant_id and v.latest_version_id
+    ]
+    if not others:
+        return []
+    holders = dict(
+        Span.objects.filter(
+            version_id__in=[v.latest_version_id for v in others],
+            revision__text_hash=shown.revision.text_hash,
+        ).values_list("version_id", "provision_id")
+    )
+    return [
+        (v, format_record_id("P", holders[v.latest_version_id]))
+        if v.latest_version_id in holders
+        else (v, None)
+        for v in others
+    ]
 
 
 def _enumeration(shown: Span) -> tuple[Span | None, list[Span]]:

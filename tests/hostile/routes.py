@@ -97,6 +97,8 @@ def real_kwargs(records) -> dict[str | object, dict]:
         "changes:change": {"pk": "1"},
         "changes:platform": {"key": platform},
         "changes:document": {"platform": platform, "slug": document},
+        # The world's documents have one variant each: the real probe is a 404.
+        "changes:variants": {"platform": platform, "slug": document},
         "changes:clause_type": {"key": clause_type},
         "changes:provision": {"key": provision},
         "changes:regulation": {"key": regulation},

@@ -195,6 +195,39 @@ def test_a_provision_page_names_its_declared_variant(client, tmp_path):
     withdrawal = Provision.objects.get(text__contains="withdraw within 14 days")
     assert withdrawal.variant.key == "eu-en"
     page = client.get(withdrawal.get_absolute_url()).content.decode()
-    assert "· EU, en variant only" in page
+    assert "· EU, en variant" in page
+    assert "the latest unspecified region text does not have this wording" in page
+    # The same words in both texts are two records, each page naming the other.
+    use = {
+        p.variant.key: p for p in Provision.objects.filter(text__contains="You may use the service")
+    }
+    page = client.get(use[""].get_absolute_url()).content.decode()
+    assert "· unspecified region variant" in page
+    assert "the latest EU, en text has this wording word for word: " in page
+    assert use["eu-en"].record_id in page
+
+
+@pytest.mark.django_db
+def test_citations_name_a_declared_variant(client, tmp_path):
+    contrib, eu = two_collections(tmp_path)
+    import_sources([contrib, eu])
+    withdrawal = Provision.objects.get(text__contains="withdraw within 14 days")
+    url = f"/api/v1/provisions/{withdrawal.record_id}/citation/"
+    text = client.get(url, {"format": "text"}).content.decode()
+    assert "Acme Chat, Terms of Service (EU, en text)" in text
+    assert "~eu-en@" in text  # the version's public ID names it too
+    assert (
+        "Terms of Service (EU, en text)" in client.get(url, {"format": "bibtex"}).content.decode()
+    )
+    assert (
+        client.get(url, {"format": "json"}).json()["document"] == "Terms of Service (EU, en text)"
+    )
+    version = withdrawal.variant.latest_version
+    cited = client.get(f"/api/v1/versions/{version.public_id}/citation/", {"format": "text"})
+    assert "Terms of Service (EU, en text), version of 2025-04-01" in cited.content.decode()
+    # The undeclared variant's citations are as before: the document's name alone.
     arbitration = Provision.objects.get(text__contains="arbitration", variant__key="")
-    assert "variant only" not in client.get(arbitration.get_absolute_url()).content.decode()
+    plain = client.get(
+        f"/api/v1/provisions/{arbitration.record_id}/citation/", {"format": "text"}
+    ).content.decode()
+    assert "Acme Chat, Terms of Service (Terms), provision" in plain and "en text" not in plain

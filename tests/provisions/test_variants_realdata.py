@@ -87,3 +87,37 @@ def test_reimporting_the_eu_collection_changes_nothing(eu_imported, db):
     eu = Variant.objects.filter(key="eu-en").values_list("document_id", flat=True)
     beside = Variant.objects.filter(document_id__in=eu, key="").count()
     print(f"EU variants: {len(eu)}, of which beside an undeclared variant: {beside}")
+
+
+@pytest.mark.slow
+def test_the_llama_api_terms_eu_and_global_differences_are_the_real_ones(eu_imported, client):
+    """Checked by reading both stored texts (the global one captured 2026-08-10, the EU one
+    2026-08-22): the EU text adds rules (xii) and (xiii) on circumventing rate limits and on
+    excessive use; it spells "data center" where the global text spells "data centre"."""
+    from changes.variants import compare_variants
+
+    document = Capture.objects.filter(path="Llama API/Terms of Service").first().version.document
+    default, eu = document.variants.order_by("id")
+    diff = compare_variants(default, eu)
+    assert diff.a.captured_at.date().isoformat() == "2026-08-10"
+    assert diff.b.captured_at.date().isoformat() == "2026-08-22"
+    assert diff.same >= 100  # most of the two texts is word for word the same
+    only_eu = {d.b.text[:40]: d for d in diff.differences if d.kind == "only_b"}
+    circumvent = only_eu["(xii) circumvent, violate, hack, disable"]
+    assert circumvent.significance == "substantive"
+    assert circumvent.verdict.direction == "more_restrictive"
+    assert "(xiii) consume computational resources in a manner that is e" in {
+        d.b.text[:60] for d in diff.differences if d.kind == "only_b"
+    }
+    spelling = next(
+        d
+        for d in diff.differences
+        if d.kind == "reworded" and d.a.text.startswith("Camera surveillance systems")
+    )
+    assert spelling.a.text.endswith("data centre;") and spelling.b.text.endswith("data center;")
+    assert spelling.significance == "wording"
+    # Nothing paired as a difference is word for word the same.
+    assert all(d.a is None or d.b is None or d.a.text != d.b.text for d in diff.differences)
+    page = client.get(f"/changes/platforms/{document.platform.slug}/{document.slug}/variants/")
+    assert page.status_code == 200
+    assert "(xii) circumvent, violate, hack, disable" in page.content.decode()

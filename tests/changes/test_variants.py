@@ -1,0 +1,179 @@
+"""Differences between two variants of one document (issue 19): clauses paired as between
+versions, each difference graded by the change rules; on a page and in the API."""
+
+import pytest
+
+from changes.variants import compare_variants
+from provisions.ingest import import_sources
+from provisions.models import Document, Version
+from tests.provisions.test_variants import collection
+
+GLOBAL = (
+    "# Terms\n\n"
+    "- You may use the service for personal and commercial projects.\n"
+    "- You must resolve any dispute with us through binding arbitration in California.\n"
+    "- You must not use the service to harass other people.\n"
+)
+EU = (
+    "# Terms\n\n"
+    "- You may use the service for personal and commercial projects.\n"
+    "- You may withdraw from this contract within 14 days without giving any reason.\n"
+    "- You must not use the service to harass or threaten other people.\n"
+)
+WITHDRAW = "You may withdraw from this contract within 14 days"
+ARBITRATION = "binding arbitration in California"
+
+
+@pytest.fixture
+def document(tmp_path, db):
+    contrib = collection(tmp_path / "contrib", "GenAI Contrib", [("2025-01-01T10:00:00Z", GLOBAL)])
+    eu = collection(tmp_path / "genai-eu-versions", "genai-eu", [("2025-02-01T10:00:00Z", EU)])
+    report = import_sources([contrib, eu])
+    assert not report.errors
+    return Document.objects.get(platform__slug="acme-chat", slug="terms-of-service")
+
+
+def page_url(document) -> str:
+    return f"/changes/platforms/{document.platform.slug}/{document.slug}/variants/"
+
+
+def test_each_difference_is_paired_and_graded_and_the_same_wording_is_counted(document):
+    default, eu = document.variants.order_by("id")
+    diff = compare_variants(default, eu)
+    assert diff.same == 1  # "You may use the service …", in both word for word
+    by_kind = {d.kind: d for d in diff.differences}
+    assert sorted(d.kind for d in diff.differences) == ["only_a", "only_b", "reworded"]
+    withdraw, arbitration = by_kind["only_b"], by_kind["only_a"]
+    assert WITHDRAW in withdraw.b.text and withdraw.a is None
+    assert (withdraw.significance, withdraw.verdict.direction) == (
+        "substantive",
+        "less_restrictive",  # the EU text adds a user right
+    )
+    assert ARBITRATION in arbitration.a.text and arbitration.significance == "substantive"
+    reworded = by_kind["reworded"]
+    assert "harass other people" in reworded.a.text and "threaten" in reworded.b.text
+    assert ("insert", "or threaten ") in [(p.op, p.text) for p in reworded.pieces]
+    # Each side points at its own variant's provision, cut from its own latest version.
+    assert reworded.a.provision_id != reworded.b.provision_id
+    for clause, variant in ((reworded.a, default), (reworded.b, eu)):
+        version = variant.latest_version
+        assert version.spans.filter(provision_id=clause.provision_id).exists()
+    # Swapped, the same differences on the other sides.
+    swapped = compare_variants(eu, default)
+    assert WITHDRAW in next(d for d in swapped.differences if d.kind == "only_a").a.text
+    assert swapped.same == 1
+
+
+def test_the_variants_page_shows_the_differences_in_the_words_of_two_texts(client, document):
+    page = client.get(page_url(document)).content.decode()
+    assert "The unspecified region text and the EU, en text" in page
+    assert "<strong>1</strong> provisions only in the unspecified region text" in page
+    assert "<strong>1</strong> provisions only in the EU, en text" in page
+    assert "<strong>1</strong> provisions with the same wording in both" in page
+    assert "<strong>3</strong> of the 3 differences are substantive" in page
+    assert "A clause stating a rule that only the EU, en text has" in page
+    assert "Less restrictive for users in the EU, en text than in the unspecified region" in page
+    assert WITHDRAW in page and ARBITRATION in page and "<ins>or threaten </ins>" in page
+    for variant in document.variants.all():
+        assert variant.latest_version.public_id in page
+    # The document page links to it.
+    detail = client.get(document.get_absolute_url()).content.decode()
+    assert f"{page_url(document)}?a=default&amp;b=eu-en" in detail
+
+
+def test_the_variants_page_refuses_unknown_and_identical_variants(client, document):
+    assert client.get(page_url(document), {"a": "eu-en", "b": "eu-en"}).status_code == 400
+    assert client.get(page_url(document), {"a": "us-en"}).status_code == 404
+    assert client.get(page_url(document), {"b": "eu\x00"}).status_code == 400
+    swapped = client.get(page_url(document), {"a": "eu-en", "b": "default"}).content.decode()
+    assert "<strong>1</strong> provisions only in the EU, en text" in swapped
+
+
+@pytest.mark.django_db
+def test_a_document_with_one_variant_has_no_variants_page(client, tmp_path):
+    contrib = collection(tmp_path / "contrib", "GenAI Contrib", [("2025-01-01T10:00:00Z", GLOBAL)])
+    import_sources([contrib])
+    document = Document.objects.get(platform__slug="acme-chat", slug="terms-of-service")
+    assert client.get(page_url(document)).status_code == 404
+
+
+def test_the_api_gives_the_same_differences_and_refuses_bad_parameters(client, document):
+    url = "/api/v1/variant-differences/"
+    response = client.get(url, {"document": document.record_id})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["counts"] == {
+        "only_a": 1,
+        "only_b": 1,
+        "reworded": 1,
+        "same": 1,
+        "substantive": 3,
+    }
+    assert (body["a"]["slug"], body["b"]["slug"]) == ("default", "eu-en")
+    assert body["b"]["version"] == document.variants.get(key="eu-en").latest_version.public_id
+    withdraw = next(d for d in body["differences"] if d["kind"] == "only_b")
+    assert WITHDRAW in withdraw["b"]["text"] and withdraw["a"] is None
+    assert withdraw["direction"] == "less_restrictive"
+    assert withdraw["explanation"] == "A clause stating a rule that only the EU, en text has"
+    substantive = client.get(url, {"document": document.record_id, "significance": "substantive"})
+    assert len(substantive.json()["differences"]) == 3
+    for query, status in [
+        ({}, 400),
+        ({"document": "D-999999"}, 404),
+        ({"document": "nonsense"}, 404),
+        ({"document": document.record_id, "a": "us-en"}, 400),
+        ({"document": document.record_id, "a": "eu-en", "b": "eu-en"}, 400),
+        ({"document": document.record_id, "significance": "some"}, 400),
+        ({"document": document.record_id + "\x00"}, 400),
+    ]:
+        response = client.get(url, query)
+        assert response.status_code == status, query
+        assert response["Content-Type"].startswith("application/json")
+
+
+def test_the_version_diff_never_mixes_two_variants(client, document):
+    default, eu = (v.latest_version for v in document.variants.order_by("id"))
+    url = f"/platforms/{document.platform.slug}/{document.slug}/diff/"
+    assert client.get(url, {"from": default.public_id, "to": eu.public_id}).status_code == 404
+    assert Version.objects.filter(document=document).count() == 2
+
+
+@pytest.mark.django_db
+def test_variants_are_compared_at_their_latest_or_as_they_stood_on_a_day(client, tmp_path):
+    contrib = collection(
+        tmp_path / "contrib",
+        "GenAI Contrib",
+        [("2025-01-01T10:00:00Z", GLOBAL), ("2025-03-01T10:00:00Z", EU)],
+    )
+    eu = collection(
+        tmp_path / "genai-eu-versions",
+        "genai-eu",
+        [("2025-02-01T10:00:00Z", EU), ("2025-05-01T10:00:00Z", GLOBAL)],
+    )
+    import_sources([contrib, eu])
+    document = Document.objects.get(platform__slug="acme-chat", slug="terms-of-service")
+    default, eu_variant = document.variants.order_by("id")
+    # By default each one's latest: the texts had swapped by then.
+    latest = compare_variants(default, eu_variant)
+    assert (latest.a.captured_at.month, latest.b.captured_at.month) == (3, 5)
+    assert latest.same == 1
+    assert WITHDRAW in next(d for d in latest.differences if d.kind == "only_a").a.text
+    page = client.get(page_url(document)).content.decode()
+    assert "Each variant's latest text" in page
+    assert "A clause stating a rule that only the unspecified region text has" in page
+    # On 2025-03-01 both read the EU text, the EU variant as captured on 2025-02-01.
+    on_day = client.get(page_url(document), {"at": "2025-03-01"}).content.decode()
+    assert "Both texts as they stood on 2025-03-01" in on_day
+    assert "captured 2025-02-01 10:00 UTC" in on_day
+    assert "The two texts have the same provisions, word for word." in on_day
+    assert "The EU, en text changed since" in on_day
+    assert client.get(page_url(document), {"at": "2024-12-31"}).status_code == 404
+    assert client.get(page_url(document), {"at": "2025-13-01"}).status_code == 400
+    api = client.get(
+        "/api/v1/variant-differences/", {"document": document.record_id, "at": "2025-03-01"}
+    ).json()
+    assert api["at"].startswith("2025-03-01T23:59:59")
+    assert api["b"]["captured_at"].startswith("2025-02-01")
+    assert api["counts"]["same"] == 3 and api["differences"] == []
+    bad = client.get("/api/v1/variant-differences/", {"document": document.record_id, "at": "x"})
+    assert bad.status_code == 400 and "at" in bad.json()["parameters"]
