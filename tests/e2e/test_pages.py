@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from provisions.ingest import import_sources
 from provisions.models import Document, Provision, Version
+from provisions.sources import VariantDeclaration
 from regulations.catalog import load_catalog
 from regulations.models import Regulation
 from tests.factories import Doc, assign_by_words, link, write_corpus
@@ -72,7 +73,7 @@ def world(tmp_path):
 
 def page_kinds(live_server) -> dict[str, str]:
     usage = Document.objects.get(platform__slug="alpha", slug="usage-policy")
-    markdown = Provision.objects.get(text=MARKDOWN_CLAUSE)
+    markdown = Provision.objects.get(text=MARKDOWN_CLAUSE, variant__key="")
     latest = Version.objects.filter(document=usage).order_by("-ordinal").first()
     regulation = Regulation.objects.filter(clause_type_links__isnull=False).first()
     paths = {
@@ -92,14 +93,32 @@ def page_kinds(live_server) -> dict[str, str]:
         "regulation": regulation.get_absolute_url(),
         "not-found": "/platforms/no-such-platform/",
     }
+    if usage.variants.count() > 1:
+        paths["variants"] = f"/changes/platforms/alpha/{usage.slug}/variants/"
     return {name: f"{live_server.url}{path}" for name, path in paths.items()}
+
+
+def add_eu_variant(folder: Path) -> None:
+    """Alpha's usage policy as the EU text too, differing in one rule and one wording."""
+    text = (
+        "# Rules\n\n## Safety\n\n- Never create sexual content involving minors.\n"
+        f"- {MARKDOWN_CLAUSE}\n- Do not harass, bully or threaten people.\n\n## Legal\n\n"
+        "- You may withdraw from a paid plan within 14 days of buying it, for a full refund.\n"
+    )
+    doc = Doc("alpha", "Alpha", "usage-policy", "Usage Policy", "https://alpha.example/policy")
+    corpus = write_corpus(folder, {doc: {"2025-04-01": text}})
+    report = import_sources([str(corpus)], variant=VariantDeclaration("EU", "en", "alpha-eu"))
+    assert not report.errors
 
 
 def overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
-def test_every_page_kind_fits_a_phone_and_passes_axe(live_server, page, shoot, world):
+def test_every_page_kind_fits_a_phone_and_passes_axe(
+    live_server, page, shoot, world, tmp_path_factory
+):
+    add_eu_variant(tmp_path_factory.mktemp("eu"))
     axe = AXE.read_text(encoding="utf-8")
     problems = []
     for name, url in page_kinds(live_server).items():
@@ -156,7 +175,7 @@ def test_every_count_link_opens_a_list_of_that_length(live_server, page, world):
 
 
 def test_quotes_render_markdown_safely_beside_the_exact_characters(live_server, page, world):
-    markdown = Provision.objects.get(text=MARKDOWN_CLAUSE)
+    markdown = Provision.objects.get(text=MARKDOWN_CLAUSE, variant__key="")
     page.goto(f"{live_server.url}{markdown.get_absolute_url()}")
     clause = page.locator("#clause-text")
     expect(clause.locator("strong")).to_have_text("50.11.")
