@@ -68,6 +68,12 @@ ATLAS_DATA_DIR = Path(os.environ.get("ATLAS_DATA_DIR") or BASE_DIR / ".atlas")
 ATLAS_SOURCES_CACHE = ATLAS_DATA_DIR / "sources"
 # A document larger than this is refused at import with an error naming the file.
 ATLAS_MAX_DOCUMENT_BYTES = env_int("ATLAS_MAX_DOCUMENT_BYTES", 5 * 1024 * 1024)
+# The draft checker (/check/, POST /api/v1/check/) reads a stranger's file and encodes its
+# clauses in the web process: a PDF is read up to this many pages and seconds, and each client
+# address may check this many drafts (the cache counts them, as the API's throttles).
+ATLAS_CHECK_PDF_MAX_PAGES = env_int("ATLAS_CHECK_PDF_MAX_PAGES", 200)
+ATLAS_CHECK_PDF_MAX_SECONDS = env_int("ATLAS_CHECK_PDF_MAX_SECONDS", 20)
+ATLAS_CHECK_RATE = env_rate("ATLAS_CHECK_RATE", "60/hour")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -12,12 +12,20 @@ from rest_framework import exceptions, parsers, permissions, viewsets
 from rest_framework.response import Response
 
 from atlas import schema as docs
-from atlas.api import JSONParser, ModelUnavailableError, PayloadTooLarge, WarmingUpError
+from atlas.api import (
+    AnonThrottle,
+    JSONParser,
+    ModelUnavailableError,
+    PayloadTooLarge,
+    UserThrottle,
+    WarmingUpError,
+)
 from comparisons.classify import WarmingUp
 from drafts import reading
 from drafts.checking import check_draft
 from drafts.reading import DraftError
 from drafts.serializers import DraftCheckRequestSerializer, DraftReportSerializer
+from drafts.throttles import CheckThrottle
 from provisions.embeddings import ModelUnavailable
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "api_examples"
@@ -45,6 +53,7 @@ class CheckViewSet(viewsets.ViewSet):
 
     permission_classes = [permissions.AllowAny]
     parser_classes = [JSONParser, parsers.MultiPartParser]
+    throttle_classes = [AnonThrottle, UserThrottle, CheckThrottle]
     needs_model = True  # documents the 503 of ``ModelUnavailableError``
 
     def create(self, request, format=None):

@@ -80,9 +80,14 @@ def read_upload(name: str, data: bytes) -> str:
         if not data.startswith(b"%PDF-"):
             raise DraftError(f"{shown}: not a PDF (it does not start with %PDF-).")
         try:
-            text = extract_pdf(data, url=shown)
+            text = extract_pdf(
+                data,
+                url=shown,
+                max_pages=settings.ATLAS_CHECK_PDF_MAX_PAGES,
+                max_seconds=settings.ATLAS_CHECK_PDF_MAX_SECONDS,
+            )
         except ExtractError as error:
-            raise DraftError(str(error)) from None
+            raise DraftError(str(error), too_large=error.failure == "too_large") from None
         return _checked(text, name=shown)
     raise DraftError(f"{shown}: unsupported file type; upload a {ACCEPTED} file.")
 

@@ -1,18 +1,21 @@
 import io
 import json
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from atlas.api import WARMING_UP_RETRY_AFTER
+from atlas.errors import error_response
 from comparisons.classify import WarmingUp
 from drafts import reading
 from drafts.checking import WORDINGS_PER_CLAUSE, check_draft
 from drafts.exports import write_csv
 from drafts.reading import DraftError
 from drafts.serializers import DraftReportSerializer
+from drafts.throttles import CheckThrottle
 from provisions.embeddings import ModelUnavailable
 
 TEMPLATE = "drafts/check.html"
@@ -28,9 +31,16 @@ def check(request):
         "max_clauses": reading.MAX_CLAUSES,
         "accepted": reading.ACCEPTED,
         "wordings_per_clause": WORDINGS_PER_CLAUSE,
+        "max_pdf_pages": settings.ATLAS_CHECK_PDF_MAX_PAGES,
+        "check_rate": "{} drafts per {}".format(*settings.ATLAS_CHECK_RATE.split("/", 1)),
     }
     if request.method != "POST":
         return render(request, TEMPLATE, context)
+    throttle = CheckThrottle()
+    if not throttle.allow_request(request, None):
+        response = error_response(request, 429, "Too many drafts checked from here; try later.")
+        response["Retry-After"] = str(int(throttle.wait() or 60))
+        return response
     try:
         text, export = _read(request)
         context["text"] = text

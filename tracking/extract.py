@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import io
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote_plus
@@ -322,12 +323,30 @@ def _describe(selectors: list) -> str:
     return ", ".join(s if isinstance(s, str) else str(s) for s in selectors) or "(whole page)"
 
 
-def extract_pdf(content: bytes, *, url: str) -> str:
+def extract_pdf(
+    content: bytes, *, url: str, max_pages: int | None = None, max_seconds: float | None = None
+) -> str:
     """The text of a PDF, one paragraph per text box (OTA's pdf.js converter lays it out
-    differently: the words match, the line breaks do not)."""
+    differently: the words match, the line breaks do not).
+
+    ``max_pages`` and ``max_seconds`` bound the work on a PDF from a stranger (the draft
+    checker): a few megabytes can hold thousands of pages, or pages slow to lay out. Time is
+    checked after each page."""
     boxes = []
+    started = time.monotonic()
+    # One page past the limit is enough to know it is over.
+    maxpages = max_pages + 1 if max_pages is not None else 0
     try:
-        for page in extract_pages(io.BytesIO(content), laparams=LAParams()):
+        for number, page in enumerate(
+            extract_pages(io.BytesIO(content), laparams=LAParams(), maxpages=maxpages), start=1
+        ):
+            if max_pages is not None and number > max_pages:
+                raise ExtractError(f"{url}: more than {max_pages} pages", "too_large")
+            if max_seconds is not None and time.monotonic() - started > max_seconds:
+                raise ExtractError(
+                    f"{url}: reading it took more than {max_seconds:g} s (at page {number})",
+                    "too_large",
+                )
             for element in page:
                 if isinstance(element, LTTextContainer):
                     lines = [line.get_text().rstrip() for line in element]

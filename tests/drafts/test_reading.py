@@ -13,20 +13,24 @@ HTML = b"""<!doctype html><html><head><title>Draft</title>
 <p>These terms are governed by the laws of Ireland.</p></body></html>"""
 
 
-def make_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with each line as its own text block (pdfminer reads each as a paragraph):
-    written by hand, objects and cross-reference table, so no PDF library is needed."""
+def make_pdf(lines: list[str], pages: int = 1) -> bytes:
+    """A PDF with each line as its own text block (pdfminer reads each as a paragraph), on each
+    of ``pages`` pages: written by hand, objects and cross-reference table, so no PDF library
+    is needed."""
     stream = "".join(
         f"BT /F1 12 Tf 72 {720 - 60 * i} Td ({line}) Tj ET\n" for i, line in enumerate(lines)
     ).encode("latin-1")
+    # Objects 1 and 2: catalog and page tree; 3 and 4: content and font; then the pages.
+    kids = " ".join(f"{5 + n} 0 R" for n in range(pages))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"endstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+    ] + [
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
+        b"/Resources << /Font << /F1 4 0 R >> >> >>"
+    ] * pages
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -55,6 +59,23 @@ def test_html_upload_becomes_markdown_without_scripts_or_styles():
     assert "These terms are governed by the laws of Ireland." in texts
     harass = next(s for s in split_draft(text) if "harass" in s.text)
     assert harass.heading_path == ("Acceptable use", "Safety")
+
+
+def test_a_pdf_past_the_page_limit_is_refused_as_too_large(settings):
+    settings.ATLAS_CHECK_PDF_MAX_PAGES = 3
+    lines = ["Do not generate malware or spyware."]
+    assert len(split_draft(read_upload("three.pdf", make_pdf(lines, pages=3)))) == 3
+    with pytest.raises(DraftError) as error:
+        read_upload("four.pdf", make_pdf(lines, pages=4))
+    assert str(error.value) == "four.pdf: more than 3 pages" and error.value.too_large
+
+
+def test_a_pdf_that_takes_too_long_to_read_is_refused(settings):
+    settings.ATLAS_CHECK_PDF_MAX_SECONDS = 0  # over the budget after the first page
+    with pytest.raises(DraftError) as error:
+        read_upload("slow.pdf", make_pdf(["Users must be 18 or older."], pages=2))
+    assert str(error.value) == "slow.pdf: reading it took more than 0 s (at page 1)"
+    assert error.value.too_large
 
 
 def test_pdf_upload_is_read_one_paragraph_per_text_block():

@@ -219,6 +219,23 @@ def test_an_oversize_draft_is_a_413_before_it_is_read(client, world, settings):
     assert response.status_code == 413 and "at most 0.0 MB" in response.content.decode()
 
 
+def test_drafts_checked_per_address_are_limited_on_the_page_and_the_api(
+    client, world, settings, fake_encoder
+):
+    settings.ATLAS_CHECK_RATE = "2/hour"
+    draft = {"text": "- Do not harass people.\n"}
+    assert client.post("/check/", draft).status_code == 200
+    assert client.post("/api/v1/check/", draft, content_type="application/json").status_code == 200
+    page = client.post("/check/", draft)
+    assert page.status_code == 429 and int(page["Retry-After"]) > 0
+    assert "Too many drafts checked from here" in page.content.decode()
+    api = client.post("/api/v1/check/", draft, content_type="application/json")
+    assert api.status_code == 429 and api.json()["status"] == 429
+    # Reading the form is not a check.
+    assert client.get("/check/").status_code == 200
+    assert "at most 2 drafts per hour from one address" in client.get("/check/").content.decode()
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "parameter"),
     [
