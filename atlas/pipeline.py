@@ -40,19 +40,33 @@ DATASET = "datasets.build_dataset"
 CHANGES = "changes.refresh_changes"
 ALERTS = "alerts.enqueue_alerts"
 
-# Incremental assignment: when true, each assignment step gets the ids of the provisions it has
-# to (re)assign, ``assign_provisions(provision_ids=[...])``, instead of re-assigning the corpus.
-# False until comparisons' task accepts them (the interface is agreed in README.md, "Pipeline");
-# a full run is then still what a change of model, taxonomy or labels needs.
-INCREMENTAL = False
+# Incremental assignment: each assignment step gets the ids of the provisions it has to
+# (re)assign, ``assign_provisions(provision_ids=[...])``, instead of re-assigning the corpus
+# (README.md, "Pipeline"); comparisons runs the full assignment itself when a change of
+# model, taxonomy or labels needs it. A curator's decision still re-assigns the corpus.
+INCREMENTAL = True
 
 
 def affected_provisions(document_ids: list[int], *, in_force: bool) -> list[int]:
     """The provisions of these documents an assignment step must (re)assign: those in force
-    (the first step, after their wordings), or the removed ones (the second)."""
+    and those this import removed (the first step, after the wordings in force: a provision
+    removed now still counts in its type's matches and coverage until its type is refreshed),
+    or every removed one (the second)."""
+    from django.db import connection
+    from django.db.models import Q
+
     from provisions.models import Provision
 
-    provisions = Provision.objects.filter(document_id__in=document_ids, removed_in__isnull=in_force)
+    provisions = Provision.objects.filter(document_id__in=document_ids)
+    if not in_force:
+        return sorted(provisions.filter(removed_in__isnull=False).values_list("pk", flat=True))
+    # The import's versions were created in this transaction: PostgreSQL's now() is its start.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        [started] = cursor.fetchone()
+    provisions = provisions.filter(
+        Q(removed_in__isnull=True) | Q(removed_in__created_at__gte=started)
+    )
     return sorted(provisions.values_list("pk", flat=True))
 
 

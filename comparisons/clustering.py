@@ -8,32 +8,47 @@ and the discovered types in ``comparisons.discovery``.
 
 from __future__ import annotations
 
+import logging
+import time
+
 import numpy as np
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 # The module, not its names: fit_classifier is looked up there, by this module and by
 # train_stored_classifier alike (tests replace it once for both).
 from comparisons import classifier as clause_classifier
 from comparisons.classifier import confidence_band, store_classifier, training_digest
-from comparisons.discovery import discover_clusters
-from comparisons.models import Assignment, Coverage, SimilarProvision
+from comparisons.discovery import CLUSTER_DISTANCE, discover_clusters
+from comparisons.models import Assignment, ClauseType, Coverage, SimilarProvision
 from comparisons.taxonomy import load_clause_types, read_labels, read_taxonomy
 from provisions import embeddings
 from provisions.models import Provision, TextEmbedding
 
 SIMILAR_PER_PROVISION = 5
+logger = logging.getLogger(__name__)
 
 
-def assign_provisions(*, encoder=None) -> dict[str, int]:
+def assign_provisions(*, encoder=None, provision_ids=None) -> dict[str, int]:
     """Assign every embedded provision a clause type and find its cross-platform matches.
 
     Idempotent: non-curated assignments and similarity rows are replaced as a whole, in one
     transaction; curated assignments are left as the curator set them.
+
+    With ``provision_ids`` (a new or changed document's provisions: ``atlas.pipeline``), only
+    those are assigned, by the classifier stored for this model and training data, and only
+    the matches and coverage of the clause types they leave or join are recomputed
+    (``assign_some``). Without a stored classifier (a change of model, taxonomy or labels) or
+    before any discovered type exists (the first run), the whole corpus is assigned.
     """
     encoder = encoder or embeddings.get_encoder()
     taxonomy = read_taxonomy()
     labels = read_labels()
+    # Incremental only once a full run has discovered types: their discovery needs the corpus.
+    if provision_ids is not None and ClauseType.objects.filter(discovered=True).exists():
+        stored = clause_classifier.load_classifier(encoder.name, training_digest(taxonomy, labels))
+        if stored is not None:
+            return assign_some(provision_ids, encoder=encoder, taxonomy=taxonomy, classifier=stored)
     slugs = [t["slug"] for t in taxonomy]
     classifier = clause_classifier.fit_classifier(encoder, taxonomy, labels)
     # The web process classifies texts with the same classifier, loaded, never trained there.
@@ -64,32 +79,7 @@ def assign_provisions(*, encoder=None) -> dict[str, int]:
             previous.setdefault(type_id, set()).add(provision_id)
         Assignment.objects.exclude(basis="curated").delete()
         chosen: dict[int, str] = dict(curated)
-        rows = []
-        for (provision_id, text_hash, _platform, _removed), row in zip(
-            provisions, probabilities, strict=True
-        ):
-            order = np.argsort(row)[::-1]
-            best, second = int(order[0]), int(order[1])
-            band = confidence_band(float(row[best]))
-            if provision_id in curated or band is None:
-                continue
-            clause_type = types[slugs[best]]
-            chosen[provision_id] = clause_type.slug
-            rows.append(
-                Assignment(
-                    provision_id=provision_id,
-                    clause_type=clause_type,
-                    score=round(float(row[best]), 4),
-                    confidence=band,
-                    basis="classifier",
-                    runner_up=types[slugs[second]],
-                    runner_up_score=round(float(row[second]), 4),
-                    severity=clause_type.default_severity,
-                    severity_rule=f"default severity of the clause type “{clause_type.name}”",
-                    model_name=encoder.name,
-                    text_hash=text_hash,
-                )
-            )
+        rows = _classified(provisions, probabilities, slugs, types, curated, chosen, encoder)
         unassigned = [i for i, p in enumerate(provisions) if p[0] not in chosen and p[3] is None]
         texts = dict(
             Provision.objects.filter(pk__in=[provisions[i][0] for i in unassigned]).values_list(
@@ -101,21 +91,7 @@ def assign_provisions(*, encoder=None) -> dict[str, int]:
         ):
             provision_id, text_hash = provisions[unassigned[index]][:2]
             chosen[provision_id] = clause_type.slug
-            rows.append(
-                Assignment(
-                    provision_id=provision_id,
-                    clause_type=clause_type,
-                    score=round(score, 4),
-                    confidence=confidence_band(score) or "low",
-                    basis="cluster",
-                    severity=clause_type.default_severity,
-                    severity_rule="discovered clusters are rated low until a curator reviews them"
-                    if clause_type.discovered
-                    else f"default severity of the clause type “{clause_type.name}”",
-                    model_name=encoder.name,
-                    text_hash=text_hash,
-                )
-            )
+            rows.append(_in_cluster(provision_id, text_hash, clause_type, score, encoder))
         Assignment.objects.bulk_create(rows, batch_size=2000)
         SimilarProvision.objects.all().delete()
         similar = similar_provisions(provisions, matrix, chosen)
@@ -129,13 +105,229 @@ def assign_provisions(*, encoder=None) -> dict[str, int]:
     }
 
 
+def _classified(provisions, probabilities, slugs, types, curated, chosen, encoder) -> list:
+    """The classifier's assignments of ``provisions`` (each a row of ``probabilities``), none
+    for curated ones or below the lowest confidence band; ``chosen`` gains their types."""
+    rows = []
+    for (provision_id, text_hash, _platform, _removed), row in zip(
+        provisions, probabilities, strict=True
+    ):
+        order = np.argsort(row)[::-1]
+        best, second = int(order[0]), int(order[1])
+        band = confidence_band(float(row[best]))
+        if provision_id in curated or band is None:
+            continue
+        clause_type = types[slugs[best]]
+        chosen[provision_id] = clause_type.slug
+        rows.append(
+            Assignment(
+                provision_id=provision_id,
+                clause_type=clause_type,
+                score=round(float(row[best]), 4),
+                confidence=band,
+                basis="classifier",
+                runner_up=types[slugs[second]],
+                runner_up_score=round(float(row[second]), 4),
+                severity=clause_type.default_severity,
+                severity_rule=f"default severity of the clause type “{clause_type.name}”",
+                model_name=encoder.name,
+                text_hash=text_hash,
+            )
+        )
+    return rows
+
+
+def assign_some(provision_ids, *, encoder, taxonomy, classifier) -> dict[str, int]:
+    """Assign these provisions only, with a stored classifier; then recompute the matches of
+    every live provision of the clause types they left or joined (a new clause can enter any
+    of their top five), and those types' coverage. The rest of the corpus is not read.
+
+    What it cannot do without the whole corpus: discover new types. A provision no written
+    type fits joins an existing discovered type when its mean cosine to the members reaches
+    the discovery's own threshold (average linkage: what clustering would merge it into);
+    otherwise it stays unassigned until the next full run (after a curator's decision,
+    ``manage.py cluster``, or a change of model, taxonomy or labels). Existing members of a
+    type it joins keep their scores, which a full run recomputes from the moved centre.
+    """
+    started = time.perf_counter()
+    slugs = list(classifier.slugs)
+    provisions = list(
+        Provision.objects.filter(pk__in=list(provision_ids))
+        .values_list("id", "text_hash", "document__platform_id", "removed_in_id")
+        .order_by("id")
+    )
+    vectors = TextEmbedding.objects.vectors((p[1] for p in provisions), model_name=encoder.name)
+    provisions = [p for p in provisions if p[1] in vectors]
+    if not provisions:
+        return {"assigned": 0, "unassigned": 0, "similar_written": 0, "discovered": 0}
+    ids = [p[0] for p in provisions]
+    matrix = np.asarray([vectors[p[1]] for p in provisions], dtype=np.float32)
+    probabilities = classifier.probabilities(matrix)
+    with transaction.atomic():
+        types = load_clause_types(taxonomy)
+        mine = Assignment.objects.filter(provision_id__in=ids)
+        affected = set(mine.values_list("clause_type_id", flat=True))
+        curated = dict(
+            mine.filter(basis="curated").values_list("provision_id", "clause_type__slug")
+        )
+        mine.exclude(basis="curated").delete()
+        chosen: dict[int, str] = dict(curated)
+        rows = _classified(provisions, probabilities, slugs, types, curated, chosen, encoder)
+        unassigned = [i for i, p in enumerate(provisions) if p[0] not in chosen and p[3] is None]
+        joined = _join_discovered(
+            [provisions[i] for i in unassigned], matrix[unassigned], encoder=encoder
+        )
+        rows += joined
+        Assignment.objects.bulk_create(rows, batch_size=2000)
+        affected |= {row.clause_type_id for row in rows}
+        affected |= set(
+            Assignment.objects.filter(provision_id__in=curated).values_list(
+                "clause_type_id", flat=True
+            )
+        )
+        assigned = time.perf_counter()
+        written = refresh_similar(affected, encoder=encoder, also=ids)
+        matched = time.perf_counter()
+        store_coverage(clause_type_ids=affected)
+    logger.info(
+        "assigned %d provisions alone in %.2f s (assignments %.2f s, matches of %d clause types "
+        "%.2f s, %d rows written; coverage %.2f s)",
+        len(ids),
+        time.perf_counter() - started,
+        assigned - started,
+        len(affected),
+        matched - assigned,
+        written,
+        time.perf_counter() - matched,
+    )
+    return {
+        "discovered": len(joined),
+        "assigned": len(rows) + len(curated),
+        "unassigned": len(provisions) - len(rows) - len(curated),
+        "similar_written": written,  # match rows deleted or added
+    }
+
+
+def _members(clause_type_ids, *, encoder, **filters):
+    """(provision tuple, clause type id, slug) of the live provisions with an embedding in
+    these clause types, and their vectors in the same order."""
+    found = list(
+        Assignment.objects.filter(
+            clause_type_id__in=clause_type_ids, provision__removed_in__isnull=True, **filters
+        )
+        .values_list(
+            "provision_id",
+            "provision__text_hash",
+            "provision__document__platform_id",
+            "clause_type_id",
+            "clause_type__slug",
+        )
+        .order_by("provision_id")
+    )
+    vectors = TextEmbedding.objects.vectors((row[1] for row in found), model_name=encoder.name)
+    found = [row for row in found if row[1] in vectors]
+    matrix = np.asarray([vectors[row[1]] for row in found], dtype=np.float32).reshape(
+        len(found), -1
+    )
+    return found, matrix
+
+
+def _join_discovered(provisions, matrix: np.ndarray, *, encoder) -> list:
+    """Assignments of these unassigned provisions to the discovered types they are close to."""
+    if not provisions:
+        return []
+    discovered = set(
+        Assignment.objects.filter(basis="cluster").values_list("clause_type_id", flat=True)
+    )
+    members, vectors = _members(discovered, encoder=encoder, basis="cluster")
+    if not members:
+        return []
+    by_type: dict[int, list[int]] = {}
+    for index, row in enumerate(members):
+        by_type.setdefault(row[3], []).append(index)
+    type_ids = sorted(by_type)
+    means = np.stack([vectors[by_type[t]].mean(axis=0) for t in type_ids])
+    # Average linkage: the mean cosine to a cluster's members is the cosine to their mean.
+    closeness = matrix @ means.T
+    clause_types = {t.pk: t for t in ClauseType.objects.filter(pk__in=type_ids)}
+    rows = []
+    for index, (provision_id, text_hash, _platform, _removed) in enumerate(provisions):
+        best = int(np.argmax(closeness[index]))
+        if closeness[index, best] < 1 - CLUSTER_DISTANCE:
+            continue
+        clause_type = clause_types[type_ids[best]]
+        centre = means[best] / (np.linalg.norm(means[best]) or 1.0)
+        score = float(matrix[index] @ centre)
+        rows.append(_in_cluster(provision_id, text_hash, clause_type, score, encoder))
+    return rows
+
+
+def _in_cluster(provision_id, text_hash, clause_type, score: float, encoder) -> Assignment:
+    """A provision's assignment to a discovered cluster's type (or the type it was merged
+    into), scored by its cosine to the cluster's centre."""
+    return Assignment(
+        provision_id=provision_id,
+        clause_type=clause_type,
+        score=round(score, 4),
+        confidence=confidence_band(score) or "low",
+        basis="cluster",
+        severity=clause_type.default_severity,
+        severity_rule="discovered clusters are rated low until a curator reviews them"
+        if clause_type.discovered
+        else f"default severity of the clause type “{clause_type.name}”",
+        model_name=encoder.name,
+        text_hash=text_hash,
+    )
+
+
+def refresh_similar(clause_type_ids, *, encoder, also=()) -> int:
+    """Recompute the matches of every live provision in these clause types (and drop those
+    of the provisions in ``also``, whatever their type now); returns the rows that differ.
+
+    Only the rows that differ are written: a new clause enters a few top fives, so most of
+    the recomputed rows are already stored."""
+    members, matrix = _members(clause_type_ids, encoder=encoder)
+    ids = [row[0] for row in members]
+    provisions = [(row[0], row[1], row[2], None) for row in members]
+    chosen = {row[0]: row[4] for row in members}
+    wanted = {
+        (p, o, rank): similarity
+        for p, o, similarity, rank in similar_pairs(provisions, matrix, chosen)
+    }
+    stored = SimilarProvision.objects.filter(
+        Q(provision_id__in=ids) | Q(provision_id__in=list(also)) | Q(other_id__in=list(also))
+    ).values_list("pk", "provision_id", "other_id", "rank", "similarity")
+    stale, kept = [], set()
+    for pk, provision_id, other_id, rank, similarity in stored.iterator(chunk_size=10_000):
+        key = (provision_id, other_id, rank)
+        if key in kept or wanted.get(key) != similarity:
+            stale.append(pk)
+        else:
+            kept.add(key)
+    SimilarProvision.objects.filter(pk__in=stale).delete()
+    fresh = [
+        SimilarProvision(provision_id=p, other_id=o, rank=r, similarity=similarity)
+        for (p, o, r), similarity in wanted.items()
+        if (p, o, r) not in kept
+    ]
+    SimilarProvision.objects.bulk_create(fresh, batch_size=5000)
+    return len(stale) + len(fresh)
+
+
 def similar_provisions(provisions, matrix: np.ndarray, chosen: dict[int, str]) -> list:
     """For each live provision: the closest live provisions of the same type, other platforms."""
+    return [
+        SimilarProvision(provision_id=p, other_id=o, similarity=similarity, rank=rank)
+        for p, o, similarity, rank in similar_pairs(provisions, matrix, chosen)
+    ]
+
+
+def similar_pairs(provisions, matrix: np.ndarray, chosen: dict[int, str]):
+    """(provision id, other id, similarity, rank) of ``similar_provisions``, as tuples."""
     by_type: dict[str, list[int]] = {}
     for index, (provision_id, _hash, _platform, removed) in enumerate(provisions):
         if removed is None and provision_id in chosen:
             by_type.setdefault(chosen[provision_id], []).append(index)
-    rows = []
     for indexes in by_type.values():
         platforms = np.array([provisions[i][2] for i in indexes])
         scores = matrix[indexes] @ matrix[indexes].T
@@ -149,24 +341,25 @@ def similar_provisions(provisions, matrix: np.ndarray, chosen: dict[int, str]) -
                 if other_hash in seen:
                     continue
                 seen.add(other_hash)
-                rows.append(
-                    SimilarProvision(
-                        provision_id=provisions[index][0],
-                        other_id=provisions[indexes[other]][0],
-                        similarity=round(float(row[other]), 4),
-                        rank=len(seen),
-                    )
+                yield (
+                    provisions[index][0],
+                    provisions[indexes[other]][0],
+                    round(float(row[other]), 4),
+                    len(seen),
                 )
-    return rows
 
 
-def store_coverage() -> int:
-    """Per clause type and platform, the number of live provisions (from the assignments)."""
-    Coverage.objects.all().delete()
-    rows = (
-        Assignment.objects.filter(provision__removed_in__isnull=True)
-        .values("clause_type_id", "provision__document__platform_id")
-        .annotate(count=Count("id"))
+def store_coverage(*, clause_type_ids=None) -> int:
+    """Per clause type and platform, the number of live provisions (from the assignments): of
+    every clause type, or of these only."""
+    stale = Coverage.objects.all()
+    assignments = Assignment.objects.filter(provision__removed_in__isnull=True)
+    if clause_type_ids is not None:
+        stale = stale.filter(clause_type_id__in=clause_type_ids)
+        assignments = assignments.filter(clause_type_id__in=clause_type_ids)
+    stale.delete()
+    rows = assignments.values("clause_type_id", "provision__document__platform_id").annotate(
+        count=Count("id")
     )
     created = Coverage.objects.bulk_create(
         Coverage(

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 
+import numpy as np
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchHeadline, SearchRank, SearchVectorField
 from django.db import connection, models, transaction
-from django.db.models.functions import Left
+from django.db.models.functions import Cast, Left
 from django.urls import reverse
 from pgvector.django import CosineDistance, HnswIndex, VectorField
 
@@ -566,12 +567,21 @@ class Span(models.Model):
 
 class TextEmbeddingQuerySet(models.QuerySet):
     def vectors(self, text_hashes, *, model_name: str) -> dict:
-        """Text hash -> stored vector, for those of ``text_hashes`` embedded with this model."""
-        return dict(
-            self.filter(model_name=model_name, text_hash__in=set(text_hashes)).values_list(
-                "text_hash", "vector"
-            )
+        """Text hash -> stored vector (float32), for those of ``text_hashes`` embedded with
+        this model.
+
+        Read as text and parsed by numpy: pgvector's adapter parses each value in a Python
+        loop, a third of a second per 10,000 vectors, which incremental assignment pays on
+        every import."""
+        rows = (
+            self.filter(model_name=model_name, text_hash__in=set(text_hashes))
+            .annotate(literal=Cast("vector", models.TextField()))
+            .values_list("text_hash", "literal")
         )
+        return {
+            text_hash: np.fromstring(literal[1:-1], dtype=np.float32, sep=",")
+            for text_hash, literal in rows
+        }
 
     def nearest(self, vector, *, model_name: str, count: int) -> list[tuple[str, float]]:
         """(text hash, cosine distance) of the ``count`` vectors of this model closest to

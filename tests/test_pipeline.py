@@ -85,9 +85,9 @@ def test_a_removed_provision_waiting_for_its_embedding_makes_assignment_run_agai
 
 @pytest.mark.django_db
 def test_incremental_assignment_gets_the_provisions_of_each_step(
-    tmp_path, settings, monkeypatch, django_capture_on_commit_callbacks
+    tmp_path, settings, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(pipeline, "INCREMENTAL", True)
+    assert pipeline.INCREMENTAL
     settings.ATLAS_EMBED_AFTER_IMPORT = True
     corpus = write_acme(tmp_path, GOOD, "# Policy\n\n- Do not generate malware.\n")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -98,5 +98,31 @@ def test_incremental_assignment_gets_the_provisions_of_each_step(
 
     kept = Provision.objects.get(text="Do not generate malware.")
     removed = Provision.objects.get(text="Do not harass people.")
-    assert steps[1].kwargs == {"provision_ids": [kept.pk]}
+    # The first step also takes the provision this import removed: its type's matches and
+    # coverage still count it.
+    assert steps[1].kwargs == {"provision_ids": sorted([kept.pk, removed.pk])}
     assert steps[3].kwargs == {"provision_ids": [removed.pk]}
+
+
+@pytest.mark.django_db(transaction=True)  # each import its own transaction, as in production
+def test_the_first_assignment_step_takes_only_the_removals_of_its_own_import(tmp_path):
+    from provisions.models import Provision
+
+    import_sources([str(write_acme(tmp_path / "one", GOOD))])
+    second = "# Policy\n\n- Do not generate malware.\n"
+    import_sources([str(write_acme(tmp_path / "two", GOOD, second))])
+    acme = Document.objects.get(platform__slug="acme")
+    removed = Provision.objects.get(text="Do not harass people.")
+    assert removed.removed_in_id is not None
+    import_sources([str(write_acme(tmp_path / "three", GOOD, second, second + "- Be kind.\n"))])
+    # Computed as the pipeline does, inside the import's transaction.
+    from django.db import transaction
+
+    with transaction.atomic():
+        ids = pipeline.affected_provisions([acme.pk], in_force=True)
+    assert removed.pk not in ids  # removed by an earlier import: already accounted for
+    assert set(ids) == set(
+        Provision.objects.filter(document=acme, removed_in__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
