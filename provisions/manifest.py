@@ -16,7 +16,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from provisions.reading import Capture, SourceError, check_size, decode_document
+from provisions.reading import Capture, SourceError, check_size, decode_document, parse_variant
 
 # Corpus manifests name their platform and document with URL slugs (ASCII, lowercase).
 SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
@@ -28,7 +28,7 @@ MAX_MANIFEST_BYTES = 50_000_000
 URL_VALIDATOR = URLValidator(schemes=["http", "https"])
 
 MANIFEST_FIELDS = ("platform", "platform_name", "document", "document_name", "path", "sha256")
-OPTIONAL_TEXT = {"source_url": 1000, "license": 100, "retrieved_from": 400}
+OPTIONAL_TEXT = {"source_url": 1000, "license": 100, "retrieved_from": 400, "variant": 40}
 
 
 def corpus_key(entry: dict) -> str:
@@ -59,10 +59,16 @@ def read_corpus(folder: Path, *, known_keys: set[str], max_bytes: int) -> list[C
             raise SourceError(
                 f"{file_path}: sha256 is {digest[:16]}…, the manifest says {entry['sha256'][:16]}…"
             )
+        # The text's region and language: "EU:en" makes it that variant of the document.
+        region, language = (
+            parse_variant(entry["variant"], where=where) if entry.get("variant") else ("", "")
+        )
         captures.append(
             Capture(
                 key=key,
                 kind="corpus",
+                region=region,
+                language=language,
                 captured_at=_corpus_date(entry, where),
                 text=text,
                 sha256=digest,
@@ -127,6 +133,8 @@ def check_entry(entry, *, where: str) -> None:
                 f"{where}: source_url {entry['source_url'][:100]!r} is not an http(s) URL"
             ) from None
     check_relative_path(entry["path"], where=where)
+    if entry.get("variant"):
+        parse_variant(entry["variant"], where=where)
 
 
 def check_relative_path(path: str, *, where: str) -> None:

@@ -5,6 +5,7 @@ bytes pass before anything is stored (``decode_document``). Nothing here touches
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,23 @@ MAX_CLAUSE_BYTES = 150_000
 
 class SourceError(Exception):
     """A source cannot be imported; the message is one line and names the file."""
+
+
+# A declared variant: "EU", "US:en", "global:fr-CA" (region, then an optional language tag).
+VARIANT = re.compile(
+    r"^(?P<region>[A-Za-z][A-Za-z0-9-]{0,19})(?::(?P<language>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?))?$"
+)
+
+
+def parse_variant(value: str, *, where: str) -> tuple[str, str]:
+    """``"EU:en"`` -> ("EU", "en"); a SourceError naming ``where`` for anything else (the
+    ``--variant`` option and a corpus manifest's ``variant`` field)."""
+    match = VARIANT.match(value or "")
+    if not match:
+        raise SourceError(
+            f"{where}: variant {value[:60]!r} is not REGION[:LANG] (e.g. EU, US:en, global:fr)"
+        )
+    return match["region"], match["language"] or ""
 
 
 @dataclass(frozen=True)

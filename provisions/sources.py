@@ -47,10 +47,6 @@ MAX_OTA_PART = 200  # a service or terms name (platform aliases hold 200 charact
 README_COLLECTION = re.compile(
     r"^# Versions of terms from the \*(?P<name>[^*\n]{1,100})\* collection"
 )
-# A declared variant: "EU", "US:en", "global:fr-CA" (region, then an optional language tag).
-VARIANT = re.compile(
-    r"^(?P<region>[A-Za-z][A-Za-z0-9-]{0,19})(?::(?P<language>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?))?$"
-)
 
 
 @dataclass(frozen=True)
@@ -60,16 +56,6 @@ class VariantDeclaration:
     region: str = ""
     language: str = ""
     collection: str = ""
-
-
-def parse_variant(value: str, *, where: str) -> tuple[str, str]:
-    """``"EU:en"`` -> ("EU", "en"); a SourceError naming ``where`` for anything else."""
-    match = VARIANT.match(value or "")
-    if not match:
-        raise SourceError(
-            f"{where}: variant {value[:60]!r} is not REGION[:LANG] (e.g. EU, US:en, global:fr)"
-        )
-    return match["region"], match["language"] or ""
 
 
 def check_collection(value: str, *, where: str) -> str:

@@ -2,6 +2,7 @@
 document, never one alternating history; sources declare their variant; the migration keeps
 record IDs."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 from provisions.ingest import import_sources
 from provisions.models import Document, Provision, Variant, Version
 from provisions.sources import VariantDeclaration
-from tests.factories import git
+from tests.factories import git, write_acme
 
 GLOBAL = "# Terms\n\n- You may use the service.\n- Disputes go to arbitration in California.\n"
 EU = "# Terms\n\n- You may use the service.\n- You may withdraw within 14 days.\n"
@@ -231,3 +232,37 @@ def test_citations_name_a_declared_variant(client, tmp_path):
         f"/api/v1/provisions/{arbitration.record_id}/citation/", {"format": "text"}
     ).content.decode()
     assert "Acme Chat, Terms of Service (Terms), provision" in plain and "en text" not in plain
+
+
+def corpus_with_variants(folder: Path, variant: str) -> Path:
+    """Acme's policy as a corpus: the 2025-01-01 text undeclared, the 2025-02-01 one declared
+    ``variant`` in its manifest entry."""
+    corpus = write_acme(folder, GLOBAL, EU)
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    for entry in manifest:
+        if entry["version_date"] == "2025-01-02":
+            entry["variant"] = variant
+    (corpus / "manifest.json").write_text(json.dumps(manifest))
+    return corpus
+
+
+@pytest.mark.django_db
+def test_a_corpus_manifest_entry_declares_its_variant(tmp_path):
+    report = import_sources([str(corpus_with_variants(tmp_path, "EU:en"))])
+    assert not report.errors
+    document = Document.objects.get(platform__slug="acme")
+    variants = {v.key: v for v in document.variants.all()}
+    assert set(variants) == {"", "eu-en"}
+    assert (variants["eu-en"].region, variants["eu-en"].language) == ("EU", "en")
+    # Two texts of two variants, not a change from one to the other.
+    assert [v.variant.key for v in Version.objects.filter(document=document)] == ["", "eu-en"]
+    assert variants[""].versions.count() == variants["eu-en"].versions.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("variant", ["E U", "EU:english!", "-u", "EU:en\nx", "x" * 41])
+def test_a_hostile_manifest_variant_is_refused_and_nothing_is_imported(tmp_path, variant):
+    report = import_sources([str(corpus_with_variants(tmp_path, variant))])
+    [error] = report.errors.values()
+    assert "entry 2" in error and "\n" not in error
+    assert not Version.objects.exists()

@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from provisions.ingest import import_sources
-from provisions.reading import SourceError
-from provisions.sources import VariantDeclaration, check_collection, parse_variant
+from provisions.reading import SourceError, parse_variant
+from provisions.sources import VariantDeclaration, check_collection
 
 
 class Command(BaseCommand):
