@@ -257,3 +257,28 @@ def test_reextraction_after_a_declaration_change_is_a_technical_version(web, tmp
     assert latest.pk != first.version.pk and not latest.text.startswith("Usage policy")
     assert latest.change_kind == "technical"
     assert latest.captures.get().kind == "technical"
+
+
+def test_a_fetch_is_compared_with_the_undeclared_variant_never_another(web, tmp_path):
+    """The EU collection's text, newer, is the live page's text too: the tracker's (undeclared)
+    variant still records it as its own new version."""
+    from provisions.ingest import import_sources
+    from provisions.sources import VariantDeclaration
+    from tests.factories import Doc, write_corpus
+
+    old_text = "Usage policy\n============\n\nDo not misuse the service.\n"
+    doc = Doc("acme", "Acme", "terms-of-service", "Terms of Service", "https://acme.example/t")
+    import_sources([str(write_corpus(tmp_path / "global", {doc: {"2025-01-01": old_text}}))])
+    url = serve_page(web, "/terms", POLICY.encode())
+    write_declarations(
+        tmp_path / "declarations", {"Acme": {"Terms of Service": {"fetch": url, "select": "main"}}}
+    )
+    track.load_declarations([(tmp_path / "declarations", "atlas")])
+    declaration = Declaration.objects.get(service="Acme")
+    live_text = track.fetch_text(declaration, Fetch(declaration=declaration, slot="probe"))
+    eu = write_corpus(tmp_path / "eu", {doc: {"2025-06-01": live_text}})
+    import_sources([str(eu)], variant=VariantDeclaration("EU", "en", "acme-eu"))
+    fetched = track.track_document(declaration, slot="2026-12-06T00")
+    assert fetched.outcome == Outcome.CHANGED
+    assert fetched.version.variant.key == ""  # its own variant's new version
+    assert Version.objects.filter(document=declaration.document, variant__key="").count() == 2
