@@ -399,3 +399,44 @@ def wait_for(condition, timeout: float, every: float = 0.5) -> bool:
             return True
         time.sleep(every)
     return False
+
+
+# -- Shared worlds of the tests ----------------------------------------------------------------
+
+ASSIGNMENT_POLICIES = {
+    "alpha": "# Rules\n\n- Do not generate child sexual abuse material.\n"
+    "- These terms are governed by the laws of the State of California.\n"
+    "- You must be at least 18 years old to use the services.\n",
+    "beta": "# Policy\n\n- Never create sexual content involving minors or child abuse material.\n"
+    "- The laws of California govern these terms and any dispute.\n"
+    "- Users must be 18 or older.\n",
+}
+
+
+def import_kangaroo_platforms(folder, encoder) -> None:
+    """Three platforms with the same clause that no written type fits, imported and embedded."""
+    import_platforms(
+        folder,
+        {
+            slug: f"# {slug}\n\n- Kangaroo zookeepers publish kangaroo feeding rotas weekly at "
+            f"{slug}.\n"
+            for slug in ("gamma", "delta", "epsilon")
+        },
+        document="Policy",
+        source_url=False,
+    )
+    embed_platforms(encoder, ["gamma", "delta", "epsilon"])
+
+
+def ota_collection(path: Path, name: str, texts: list[tuple[str, str]]) -> str:
+    """An OTA versions repository whose README names its collection, one commit per text."""
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    (path / "README.md").write_text(f"# Versions of terms from the *{name}* collection\n")
+    (path / "Acme Chat").mkdir()
+    for number, (date, text) in enumerate(texts):
+        (path / "Acme Chat" / "Terms of Service.md").write_text(text)
+        git(path, "add", "-A", date=date)
+        subject = "First record of" if number == 0 else "Record new changes of"
+        git(path, "commit", "-q", "-m", f"{subject} Acme Chat Terms of Service", date=date)
+    return str(path)

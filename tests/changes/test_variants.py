@@ -6,7 +6,7 @@ import pytest
 from changes.variants import compare_variants
 from provisions.ingest import import_sources
 from provisions.models import Document, Version
-from tests.provisions.test_variants import collection
+from tests.factories import ota_collection
 
 GLOBAL = (
     "# Terms\n\n"
@@ -26,8 +26,10 @@ ARBITRATION = "binding arbitration in California"
 
 @pytest.fixture
 def document(tmp_path, db):
-    contrib = collection(tmp_path / "contrib", "GenAI Contrib", [("2025-01-01T10:00:00Z", GLOBAL)])
-    eu = collection(tmp_path / "genai-eu-versions", "genai-eu", [("2025-02-01T10:00:00Z", EU)])
+    contrib = ota_collection(
+        tmp_path / "contrib", "GenAI Contrib", [("2025-01-01T10:00:00Z", GLOBAL)]
+    )
+    eu = ota_collection(tmp_path / "genai-eu-versions", "genai-eu", [("2025-02-01T10:00:00Z", EU)])
     report = import_sources([contrib, eu])
     assert not report.errors
     return Document.objects.get(platform__slug="acme-chat", slug="terms-of-service")
@@ -91,7 +93,9 @@ def test_the_variants_page_refuses_unknown_and_identical_variants(client, docume
 
 @pytest.mark.django_db
 def test_a_document_with_one_variant_has_no_variants_page(client, tmp_path):
-    contrib = collection(tmp_path / "contrib", "GenAI Contrib", [("2025-01-01T10:00:00Z", GLOBAL)])
+    contrib = ota_collection(
+        tmp_path / "contrib", "GenAI Contrib", [("2025-01-01T10:00:00Z", GLOBAL)]
+    )
     import_sources([contrib])
     document = Document.objects.get(platform__slug="acme-chat", slug="terms-of-service")
     assert client.get(page_url(document)).status_code == 404
@@ -140,12 +144,12 @@ def test_the_version_diff_never_mixes_two_variants(client, document):
 
 @pytest.mark.django_db
 def test_variants_are_compared_at_their_latest_or_as_they_stood_on_a_day(client, tmp_path):
-    contrib = collection(
+    contrib = ota_collection(
         tmp_path / "contrib",
         "GenAI Contrib",
         [("2025-01-01T10:00:00Z", GLOBAL), ("2025-03-01T10:00:00Z", EU)],
     )
-    eu = collection(
+    eu = ota_collection(
         tmp_path / "genai-eu-versions",
         "genai-eu",
         [("2025-02-01T10:00:00Z", EU), ("2025-05-01T10:00:00Z", GLOBAL)],

@@ -5,27 +5,23 @@ from comparisons.clustering import assign_provisions
 from comparisons.models import Assignment, ClauseType, SimilarProvision
 from provisions.embeddings import embed_pending
 from provisions.models import Provision
-from tests.factories import embed_platforms, import_platforms
-
-POLICIES = {
-    "alpha": "# Rules\n\n- Do not generate child sexual abuse material.\n"
-    "- These terms are governed by the laws of the State of California.\n"
-    "- You must be at least 18 years old to use the services.\n",
-    "beta": "# Policy\n\n- Never create sexual content involving minors or child abuse material.\n"
-    "- The laws of California govern these terms and any dispute.\n"
-    "- Users must be 18 or older.\n",
-}
+from tests.factories import (
+    ASSIGNMENT_POLICIES,
+    embed_platforms,
+    import_kangaroo_platforms,
+    import_platforms,
+)
 
 
 @pytest.fixture
 def two_platforms(tmp_path):
-    import_platforms(tmp_path, POLICIES, document="Policy", source_url=False)
+    import_platforms(tmp_path, ASSIGNMENT_POLICIES, document="Policy", source_url=False)
     return Provision.objects.all()
 
 
 @pytest.mark.django_db
 def test_assignment_and_matches_are_explained_and_stay_within_a_type(two_platforms, fake_encoder):
-    embed_platforms(fake_encoder, POLICIES)
+    embed_platforms(fake_encoder, ASSIGNMENT_POLICIES)
     result = assign_provisions(encoder=fake_encoder)
     assert result["assigned"] + result["unassigned"] >= 6
     assert ClauseType.objects.filter(discovered=False).count() >= 40
@@ -61,7 +57,7 @@ def test_assignment_and_matches_are_explained_and_stay_within_a_type(two_platfor
 
 @pytest.mark.django_db
 def test_curated_assignments_survive_reassignment(two_platforms, fake_encoder):
-    embed_platforms(fake_encoder, POLICIES)
+    embed_platforms(fake_encoder, ASSIGNMENT_POLICIES)
     assign_provisions(encoder=fake_encoder)
     provision = two_platforms.get(text="Users must be 18 or older.")
     indemnity = ClauseType.objects.get(slug="indemnity")
@@ -128,7 +124,7 @@ def test_provision_page_explains_its_type_matches_and_coverage(
 ):
     from provisions.models import Platform
 
-    embed_platforms(fake_encoder, POLICIES)
+    embed_platforms(fake_encoder, ASSIGNMENT_POLICIES)
     assign_provisions(encoder=fake_encoder)
     match = SimilarProvision.objects.select_related("provision", "other__document__platform")[0]
     assignment = Assignment.objects.get(provision=match.provision)
@@ -141,21 +137,6 @@ def test_provision_page_explains_its_type_matches_and_coverage(
     assert match.other.document.platform.name in html
     assert f"similarity {match.similarity:.2f}" in html
     assert "by rule: default severity of the clause type" in html
-
-
-def import_kangaroo_platforms(folder, encoder) -> None:
-    """Three platforms with the same clause that no written type fits, imported and embedded."""
-    import_platforms(
-        folder,
-        {
-            slug: f"# {slug}\n\n- Kangaroo zookeepers publish kangaroo feeding rotas weekly at "
-            f"{slug}.\n"
-            for slug in ("gamma", "delta", "epsilon")
-        },
-        document="Policy",
-        source_url=False,
-    )
-    embed_platforms(encoder, ["gamma", "delta", "epsilon"])
 
 
 @pytest.mark.django_db

@@ -7,8 +7,12 @@ import pytest
 from comparisons.clustering import assign_provisions
 from comparisons.models import Assignment, Coverage, SimilarProvision, TrainedClassifier
 from provisions.models import Provision
-from tests.comparisons.test_assignment import POLICIES, import_kangaroo_platforms
-from tests.factories import embed_platforms, import_platforms
+from tests.factories import (
+    ASSIGNMENT_POLICIES,
+    embed_platforms,
+    import_kangaroo_platforms,
+    import_platforms,
+)
 
 NEW = {
     "zeta": "# Zeta rules\n\n- Never generate sexual material involving children.\n"
@@ -33,8 +37,8 @@ def snapshot():
 
 @pytest.fixture
 def corpus(tmp_path, fake_encoder):
-    import_platforms(tmp_path / "first", POLICIES, document="Policy", source_url=False)
-    embed_platforms(fake_encoder, POLICIES)
+    import_platforms(tmp_path / "first", ASSIGNMENT_POLICIES, document="Policy", source_url=False)
+    embed_platforms(fake_encoder, ASSIGNMENT_POLICIES)
     import_kangaroo_platforms(tmp_path / "zoo", fake_encoder)
     assign_provisions(encoder=fake_encoder)  # trains and stores the classifier
     import_platforms(tmp_path / "new", NEW, document="Policy", source_url=False)

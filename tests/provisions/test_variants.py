@@ -13,24 +13,10 @@ from django.db.migrations.executor import MigrationExecutor
 from provisions.ingest import import_sources
 from provisions.models import Document, Provision, Variant, Version
 from provisions.sources import VariantDeclaration
-from tests.factories import git, write_acme
+from tests.factories import ota_collection, write_acme
 
 GLOBAL = "# Terms\n\n- You may use the service.\n- Disputes go to arbitration in California.\n"
 EU = "# Terms\n\n- You may use the service.\n- You may withdraw within 14 days.\n"
-
-
-def collection(path: Path, name: str, texts: list[tuple[str, str]]) -> str:
-    """An OTA versions repository whose README names its collection, one commit per text."""
-    path.mkdir()
-    git(path, "init", "-q", "-b", "main")
-    (path / "README.md").write_text(f"# Versions of terms from the *{name}* collection\n")
-    (path / "Acme Chat").mkdir()
-    for number, (date, text) in enumerate(texts):
-        (path / "Acme Chat" / "Terms of Service.md").write_text(text)
-        git(path, "add", "-A", date=date)
-        subject = "First record of" if number == 0 else "Record new changes of"
-        git(path, "commit", "-q", "-m", f"{subject} Acme Chat Terms of Service", date=date)
-    return str(path)
 
 
 def alternations(document: Document) -> int:
@@ -46,12 +32,12 @@ def alternations(document: Document) -> int:
 
 
 def two_collections(tmp_path):
-    contrib = collection(
+    contrib = ota_collection(
         tmp_path / "contrib",
         "GenAI Contrib",
         [("2025-01-01T10:00:00+00:00", GLOBAL), ("2025-03-01T10:00:00+00:00", GLOBAL + "- A.\n")],
     )
-    eu = collection(
+    eu = ota_collection(
         tmp_path / "genai-eu-versions",
         "genai-eu",
         [("2025-02-01T10:00:00+00:00", EU), ("2025-04-01T10:00:00+00:00", GLOBAL)],
