@@ -21,10 +21,11 @@ from pathlib import Path
 import httpx
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from provisions import ingest, reading
-from provisions.models import CaptureKind, Document, Origin, sha256_text
+from provisions.models import Capture, CaptureKind, Document, Origin, Version, sha256_text
 from tracking import declarations as declared
 from tracking.extract import ExtractError, Page, extract_document
 from tracking.fetch import FetchError, Response, fetch, make_client
@@ -79,7 +80,38 @@ def load_declarations(folders: list[tuple[Path, str]] | None = None) -> int:
                 "file": rules.file,
             },
         )
+    fill_source_urls()
     return len(found)
+
+
+def fill_source_urls() -> int:
+    """Give the versions and captures read from Open Terms Archive the address of the page
+    they were fetched from: OTA's versions repositories record none, so without this their
+    pages and citations name no source. The declaration in force when the text was captured
+    names it (its first page, for a combined document; the history files say until when each
+    rule held). Only empty addresses of the undeclared variant, the one these declarations
+    are for, are filled; returns how many versions got one."""
+    windows: dict[tuple[str, str], list[Declaration]] = {}
+    for declaration in Declaration.objects.order_by(F("valid_until").asc(nulls_last=True)):
+        windows.setdefault((declaration.service, declaration.terms_type), []).append(declaration)
+    filled = 0
+    for declarations in windows.values():
+        start = None
+        for declaration in declarations:
+            url = declaration.urls[0][:1000]
+            within = Q(captured_at__gte=start) if start else Q()
+            if declaration.valid_until:
+                within &= Q(captured_at__lt=declaration.valid_until)
+            mine = {"document_id": declaration.document_id, "source_url": ""}
+            filled += Version.objects.filter(within, variant_key="", **mine).update(source_url=url)
+            Capture.objects.filter(
+                within,
+                version__variant_key="",
+                version__document_id=declaration.document_id,
+                source_url="",
+            ).update(source_url=url)
+            start = declaration.valid_until
+    return filled
 
 
 # -- raw snapshots -------------------------------------------------------------------------------

@@ -282,3 +282,41 @@ def test_a_fetch_is_compared_with_the_undeclared_variant_never_another(web, tmp_
     assert fetched.outcome == Outcome.CHANGED
     assert fetched.version.variant.key == ""  # its own variant's new version
     assert Version.objects.filter(document=declaration.document, variant__key="").count() == 2
+
+
+def test_versions_read_from_ota_get_the_address_their_declaration_fetched(tmp_path):
+    """OTA's versions repositories record no address: the declaration in force at each capture
+    (the history file says until when) gives it; addresses already known stay."""
+    from provisions.ingest import import_sources
+    from tests.factories import ota_collection
+
+    first = "# Terms\n\n- You may use the service.\n"
+    second = first + "- Disputes go to arbitration in California.\n"
+    repo = ota_collection(
+        tmp_path / "contrib",
+        "GenAI Contrib",
+        [("2025-01-01T10:00:00+00:00", first), ("2025-03-01T10:00:00+00:00", second)],
+    )
+    import_sources([repo])
+    folder = tmp_path / "declarations"
+    write_declarations(
+        folder,
+        {
+            "Acme Chat": {
+                "Terms of Service": {"fetch": "https://acme.example/new", "select": "main"}
+            }
+        },
+    )
+    old_rules = {"fetch": "https://acme.example/old", "validUntil": "2025-02-01T00:00:00Z"}
+    (folder / "Acme Chat.history.json").write_text(json.dumps({"Terms of Service": [old_rules]}))
+    track.load_declarations([(folder, "atlas")])
+    versions = Version.objects.filter(document__platform__slug="acme-chat").order_by("captured_at")
+    assert [v.source_url for v in versions] == [
+        "https://acme.example/old",
+        "https://acme.example/new",
+    ]
+    assert {c.source_url for c in versions[1].captures.all()} == {"https://acme.example/new"}
+    # Loading again changes nothing, and a known address is never replaced.
+    Version.objects.filter(pk=versions[0].pk).update(source_url="https://acme.example/kept")
+    track.load_declarations([(folder, "atlas")])
+    assert Version.objects.get(pk=versions[0].pk).source_url == "https://acme.example/kept"
