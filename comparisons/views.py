@@ -18,7 +18,7 @@ from comparisons.pictures import adoption_chart
 from comparisons.queries import clause_type_coverage
 from provisions.citations import provision_permalink
 from provisions.currency import document_currency
-from provisions.models import VERSION_TAG_LENGTH, Platform, Provision
+from provisions.models import VERSION_TAG_LENGTH, Document, Platform, Provision
 from regulations.models import ClauseTypeLink, Regulation
 from regulations.queries import engaging_clause_types
 
@@ -117,6 +117,18 @@ def _table_or_error(slugs, options, *, per_cell=PER_CELL):
     return table, None
 
 
+def _with_variants(platforms) -> list[Document]:
+    """The chosen platforms' documents with several texts (an EU and a global one): their
+    provisions are counted in each text, so the page says so and links their comparison."""
+    return list(
+        Document.objects.filter(platform__in=platforms)
+        .annotate(texts=Count("variants"))
+        .filter(texts__gt=1)
+        .select_related("platform")
+        .order_by("platform__name", "name")
+    )
+
+
 def compare(request):
     slugs, options = _selection(request), _options(request)
     query = _query(slugs, options)
@@ -136,6 +148,7 @@ def compare(request):
         .distinct()
         .order_by("category"),
         "severities": Severity.choices,
+        "with_variants": _with_variants(table.platforms) if table else [],
         "regulations": Regulation.objects.filter(Q(clause_type_links__isnull=False))
         .distinct()
         .only("slug", "short_name", "jurisdiction"),

@@ -181,3 +181,17 @@ def test_variants_are_compared_at_their_latest_or_as_they_stood_on_a_day(client,
     assert api["counts"]["same"] == 3 and api["differences"] == []
     bad = client.get("/api/v1/variant-differences/", {"document": document.record_id, "at": "x"})
     assert bad.status_code == 400 and "at" in bad.json()["parameters"]
+
+
+def test_the_compare_page_says_which_documents_have_several_texts(client, document, tmp_path):
+    from provisions.ingest import import_sources as load
+    from tests.factories import write_platforms
+
+    policies = {"beta": "# Policy\n\n- Be kind.\n", "gamma": "# Policy\n\n- Be fair.\n"}
+    load([str(write_platforms(tmp_path / "more", policies))])
+    page = client.get("/compare/", {"platforms": "acme-chat,beta"}).content.decode()
+    assert "1 document of these platforms has several texts (regional variants)" in page
+    assert page_url(document) in page
+    assert "How the texts of Acme Chat, Terms of Service differ" in page
+    plain = client.get("/compare/", {"platforms": "beta,gamma"}).content.decode()
+    assert "several texts" not in plain
