@@ -12,16 +12,21 @@ from provisions.models import Capture, Document
 
 
 class Currency(NamedTuple):
-    last_captured_at: datetime | None  # the latest capture of any of its versions
+    last_captured_at: datetime | None  # the latest capture of the variant's versions
     tracked: bool  # a current declaration (OTA's or Atlas's own) still fetches it
 
 
-def currency_annotations(document: str = "pk") -> dict:
+def currency_annotations(document: str = "pk", variant: str = "latest_version__variant_id") -> dict:
     """``last_captured_at`` and ``tracked`` for a queryset whose document id is ``document``
-    ("pk" on documents, "document_id" on provisions). Declarations belong to the tracking app
-    above this one: their model is reached through the reverse relation, not imported."""
+    ("pk" on documents, "document_id" on provisions) and whose variant is ``variant`` (by
+    default a document's primary variant, the text its page shows; "variant_id" on
+    provisions): the EU text's capture never dates the global text. Declarations belong to
+    the tracking app above this one: their model is reached through the reverse relation, not
+    imported."""
     declarations = Document._meta.get_field("declarations").related_model
-    last = Capture.objects.filter(version__document_id=OuterRef(document)).order_by("-captured_at")
+    last = Capture.objects.filter(
+        version__document_id=OuterRef(document), version__variant_id=OuterRef(variant)
+    ).order_by("-captured_at")
     return {
         "last_captured_at": Subquery(last.values("captured_at")[:1]),
         "tracked": Exists(

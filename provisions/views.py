@@ -310,7 +310,7 @@ def provision_detail(request, record_id):
             "assignment__runner_up",
         )
         .defer("search_vector", "first_version__text", "last_version__text", "removed_in__text")
-        .annotate(**currency_annotations("document_id")),
+        .annotate(**currency_annotations("document_id", "variant_id")),
         pk=pk,
     )
     history = list(

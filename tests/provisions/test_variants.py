@@ -252,3 +252,18 @@ def test_a_hostile_manifest_variant_is_refused_and_nothing_is_imported(tmp_path,
     [error] = report.errors.values()
     assert "entry 2" in error and "\n" not in error
     assert not Version.objects.exists()
+
+
+@pytest.mark.django_db
+def test_in_force_dates_come_from_the_provisions_own_variant(client, tmp_path):
+    """The EU text, captured later (2025-04-01), never dates the global text (2025-03-01)."""
+    contrib, eu = two_collections(tmp_path)
+    import_sources([contrib, eu])
+    document = Document.objects.get(platform__slug="acme-chat", slug="terms-of-service")
+    assert "Last captured 2025-03-01" in client.get(document.get_absolute_url()).content.decode()
+    use = {
+        p.variant.key: p for p in Provision.objects.filter(text__contains="You may use the service")
+    }
+    assert "In force as of 2025-03-01" in client.get(use[""].get_absolute_url()).content.decode()
+    eu_page = client.get(use["eu-en"].get_absolute_url()).content.decode()
+    assert "In force as of 2025-04-01" in eu_page
