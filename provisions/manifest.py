@@ -28,7 +28,9 @@ MAX_MANIFEST_BYTES = 50_000_000
 URL_VALIDATOR = URLValidator(schemes=["http", "https"])
 
 MANIFEST_FIELDS = ("platform", "platform_name", "document", "document_name", "path", "sha256")
-OPTIONAL_TEXT = {"source_url": 1000, "license": 100, "retrieved_from": 400, "variant": 40}
+# ``text_variant``: the text's region and language ("EU:en"), as ``--variant`` declares them
+# (the shared corpus uses ``variant`` for another thing: which Llama licence a text is).
+OPTIONAL_TEXT = {"source_url": 1000, "license": 100, "retrieved_from": 400, "text_variant": 40}
 
 
 def corpus_key(entry: dict) -> str:
@@ -60,9 +62,8 @@ def read_corpus(folder: Path, *, known_keys: set[str], max_bytes: int) -> list[C
                 f"{file_path}: sha256 is {digest[:16]}…, the manifest says {entry['sha256'][:16]}…"
             )
         # The text's region and language: "EU:en" makes it that variant of the document.
-        region, language = (
-            parse_variant(entry["variant"], where=where) if entry.get("variant") else ("", "")
-        )
+        declared = entry.get("text_variant")
+        region, language = parse_variant(declared, where=where) if declared else ("", "")
         captures.append(
             Capture(
                 key=key,
@@ -133,8 +134,8 @@ def check_entry(entry, *, where: str) -> None:
                 f"{where}: source_url {entry['source_url'][:100]!r} is not an http(s) URL"
             ) from None
     check_relative_path(entry["path"], where=where)
-    if entry.get("variant"):
-        parse_variant(entry["variant"], where=where)
+    if entry.get("text_variant"):
+        parse_variant(entry["text_variant"], where=where)
 
 
 def check_relative_path(path: str, *, where: str) -> None:

@@ -29,7 +29,7 @@ VARIANT = re.compile(
 
 def parse_variant(value: str, *, where: str) -> tuple[str, str]:
     """``"EU:en"`` -> ("EU", "en"); a SourceError naming ``where`` for anything else (the
-    ``--variant`` option and a corpus manifest's ``variant`` field)."""
+    ``--variant`` option and a corpus manifest's ``text_variant`` field)."""
     match = VARIANT.match(value or "")
     if not match:
         raise SourceError(

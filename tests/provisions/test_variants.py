@@ -221,13 +221,13 @@ def test_citations_name_a_declared_variant(client, tmp_path):
 
 
 def corpus_with_variants(folder: Path, variant: str) -> Path:
-    """Acme's policy as a corpus: the 2025-01-01 text undeclared, the 2025-02-01 one declared
-    ``variant`` in its manifest entry."""
+    """Acme's policy as a corpus: the 2025-01-01 text undeclared, the 2025-01-02 one declared
+    ``variant`` in its manifest entry's ``text_variant``."""
     corpus = write_acme(folder, GLOBAL, EU)
     manifest = json.loads((corpus / "manifest.json").read_text())
     for entry in manifest:
         if entry["version_date"] == "2025-01-02":
-            entry["variant"] = variant
+            entry["text_variant"] = variant
     (corpus / "manifest.json").write_text(json.dumps(manifest))
     return corpus
 
