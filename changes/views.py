@@ -95,9 +95,7 @@ def variant_differences(request, platform, slug):
     document = get_object_or_404(
         Document.objects.select_related("platform"), platform__slug=platform, slug=slug
     )
-    variants = list(
-        document.variants.with_last_capture().select_related("latest_version").order_by("id")
-    )
+    variants = list(document.variants.with_last_capture().order_by("id"))
     if len(variants) < 2:
         raise Http404("This document has a single variant: there is nothing to compare it with.")
     by_slug = {variant.slug: variant for variant in variants}
