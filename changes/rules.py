@@ -272,11 +272,14 @@ def judge_change(
     lead_in: str = "",
     technical: bool = False,
     glitch: str = "",
+    word_diff: bool = True,
 ) -> Verdict:
     """The significance of one change; ``counterparts`` are the texts on the other side of
     the same version change (removed clauses for an added one, and so on), which tell moves
-    and splits from new rules."""
-    evidence = _evidence(old, new)
+    and splits from new rules. ``word_diff=False`` leaves the character-exact word diff out
+    of the evidence: on clauses of tens of thousands of characters it takes seconds, too long
+    for a page that grades dozens at once (``changes.variants``)."""
+    evidence = _evidence(old, new, word_diff=word_diff)
     if technical:
         return _neutral(
             "technical",
@@ -476,11 +479,12 @@ def _cues(text: str) -> tuple[set[str], set[str]]:
     )
 
 
-def _evidence(old: str | None, new: str | None) -> dict:
+def _evidence(old: str | None, new: str | None, *, word_diff: bool = True) -> dict:
     evidence = {"before": old, "after": new}
     if old is not None and new is not None:
-        pieces = diff_words(old, new)
-        evidence["word_diff"] = [[p.op, p.text] for p in pieces[:WORD_DIFF_LIMIT]]
+        if word_diff:
+            pieces = diff_words(old, new)
+            evidence["word_diff"] = [[p.op, p.text] for p in pieces[:WORD_DIFF_LIMIT]]
         evidence["similarity"] = round(similarity(old, new), 3)
         deleted, inserted = changed_words(old, new)
         evidence["words_removed"], evidence["words_added"] = deleted[:40], inserted[:40]

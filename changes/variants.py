@@ -28,6 +28,9 @@ from provisions.models import Capture, Span, Variant, Version, format_record_id
 from provisions.parse import Segment
 
 LEAD_IN = "With its lead-in: "
+# Longer pairs of wordings are shown side by side: the character-exact diff is quadratic, and
+# a page can hold a hundred of them (some pages put a whole policy in one "clause").
+DIFF_CHARACTERS = 12_000
 ORDER = {"substantive": 0, "wording": 1, "cosmetic": 2, "furniture": 3}
 
 
@@ -61,7 +64,11 @@ class Difference:
 
     @cached_property
     def pieces(self) -> list[Piece] | None:
+        """The word diff, computed when shown; None for a clause on one side only, or when the
+        two wordings are too long to diff during a request (the page shows both instead)."""
         if self.a is None or self.b is None:
+            return None
+        if len(self.a.text) + len(self.b.text) > DIFF_CHARACTERS:
             return None
         return diff_words(self.a.text, self.b.text)
 
@@ -204,7 +211,13 @@ def compare_variants(a: Variant, b: Variant, at: datetime | None = None) -> Vari
     # other, so a clause cut differently (split, merged) is told from a rule of its own.
     a_texts, b_texts = Counterparts(c.text for c in only_a), Counterparts(c.text for c in only_b)
     differences = [
-        Difference("reworded", old, new, judge_change("reworded", old.text, new.text), score)
+        Difference(
+            "reworded",
+            old,
+            new,
+            judge_change("reworded", old.text, new.text, word_diff=False),
+            score,
+        )
         for old, new, score in reworded
     ]
     differences += [
@@ -212,7 +225,9 @@ def compare_variants(a: Variant, b: Variant, at: datetime | None = None) -> Vari
             "only_b",
             None,
             c,
-            judge_change("added", None, c.text, counterparts=a_texts, lead_in=c.lead_in),
+            judge_change(
+                "added", None, c.text, counterparts=a_texts, lead_in=c.lead_in, word_diff=False
+            ),
         )
         for c in only_b
     ]
@@ -221,7 +236,9 @@ def compare_variants(a: Variant, b: Variant, at: datetime | None = None) -> Vari
             "only_a",
             c,
             None,
-            judge_change("removed", c.text, None, counterparts=b_texts, lead_in=c.lead_in),
+            judge_change(
+                "removed", c.text, None, counterparts=b_texts, lead_in=c.lead_in, word_diff=False
+            ),
         )
         for c in only_a
     ]

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from atlas import embedded_broker as embedded
 from comparisons import classifier
-from tests.factories import FakeEncoder, check_deferred_constraints, use_broker
+from tests.factories import FakeEncoder, analyze, check_deferred_constraints, use_broker
 
 REDIS_URL = os.environ.get("ATLAS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +103,7 @@ def real_data(django_db_setup, django_db_blocker, corpus_dir, ota_bundle, tmp_pa
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("import_sources", str(corpus_dir), str(ota_bundle), verbosity=0)
         check_deferred_constraints()
+        analyze()
         yield {"corpus": corpus_dir, "bundle": ota_bundle}
         transaction.set_rollback(True)
 

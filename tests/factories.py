@@ -110,6 +110,14 @@ def git(repo: Path, *args: str, date: str = "2025-01-01T00:00:00+00:00") -> None
     subprocess.run(["git", *args], cwd=repo, check=True, env=env, capture_output=True)
 
 
+def analyze() -> None:
+    """Planner statistics for the rows this open transaction wrote (ANALYZE may run inside a
+    transaction and sees them): without them the planner takes the freshly filled tables for
+    empty and picks plans that read them whole, over and over."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def check_deferred_constraints() -> None:
     """Check the foreign keys of the rows written so far in this open transaction now, once.
 

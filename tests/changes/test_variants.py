@@ -195,3 +195,30 @@ def test_the_compare_page_says_which_documents_have_several_texts(client, docume
     assert "How the texts of Acme Chat, Terms of Service differ" in page
     plain = client.get("/compare/", {"platforms": "beta,gamma"}).content.decode()
     assert "several texts" not in plain
+
+
+@pytest.mark.django_db
+def test_wordings_too_long_to_diff_during_a_request_are_shown_side_by_side(client, tmp_path):
+    from changes import variants
+
+    long = "You must not use the service to harass people in any way. " * 150  # 8,850 chars
+    texts = {
+        "global": f"# Terms\n\n- {long}end.\n",
+        "eu": f"# Terms\n\n- {long}or threaten them.\n",
+    }
+    contrib = ota_collection(
+        tmp_path / "contrib", "GenAI Contrib", [("2025-01-01T10:00:00Z", texts["global"])]
+    )
+    eu = ota_collection(
+        tmp_path / "genai-eu-versions", "genai-eu", [("2025-02-01T10:00:00Z", texts["eu"])]
+    )
+    import_sources([contrib, eu])
+    document = Document.objects.get(platform__slug="acme-chat", slug="terms-of-service")
+    default, eu_variant = document.variants.order_by("id")
+    [reworded] = compare_variants(default, eu_variant).differences
+    assert reworded.kind == "reworded" and reworded.pieces is None
+    assert "word_diff" not in reworded.verdict.evidence  # graded without the costly diff
+    assert len(reworded.a.text) + len(reworded.b.text) > variants.DIFF_CHARACTERS
+    page = client.get(page_url(document)).content.decode()
+    assert "Too long to mark word by word here" in page
+    assert page.count("harass people in any way") == 2 * 150

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 
 from provisions.models import Capture, Provision, Span, Variant, Version
+from tests.factories import analyze
 
 CHECKED = [
     "Llama API/Privacy Policy",
@@ -23,6 +24,7 @@ def eu_imported(real_data, django_db_blocker, ota_eu_bundle):
     """The EU bundle imported inside the real-data transaction, undone after this module."""
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("import_sources", str(ota_eu_bundle), verbosity=0)
+        analyze()
         yield ota_eu_bundle
         transaction.set_rollback(True)
 
@@ -90,7 +92,7 @@ def test_reimporting_the_eu_collection_changes_nothing(eu_imported, db):
 
 
 @pytest.mark.slow
-def test_the_llama_api_terms_eu_and_global_differences_are_the_real_ones(eu_imported, client):
+def test_the_llama_api_terms_eu_and_global_differences_are_the_real_ones(eu_imported, db, client):
     """Checked by reading both stored texts (the global one captured 2026-08-10, the EU one
     2026-08-22): the EU text adds rules (xii) and (xiii) on circumventing rate limits and on
     excessive use; it spells "data center" where the global text spells "data centre"."""
