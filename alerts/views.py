@@ -31,11 +31,10 @@ def subscribe(request):
             raise Http404(str(error)) from None
         form = SubscribeForm(initial={"scope": scope.tag})
         return _form_page(request, form, scope, 200)
-    throttle = SubscribeThrottle()
-    if not throttle.allow_request(request, None):
-        response = error_response(request, 429, "Too many subscription requests; try later.")
-        response["Retry-After"] = str(int(throttle.wait() or 60))
-        return response
+    if refused := SubscribeThrottle().refused(
+        request, "Too many subscription requests; try later."
+    ):
+        return refused
     form = SubscribeForm(request.POST)
     if not form.is_valid():
         scope = getattr(form, "resolved_scope", None)

@@ -13,7 +13,7 @@ import json
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import QuerySet
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from rest_framework import (
@@ -27,6 +27,8 @@ from rest_framework import (
     throttling,
 )
 from rest_framework.response import Response
+
+from atlas.errors import error_response
 
 
 class ModelUnavailableError(exceptions.APIException):
@@ -158,6 +160,29 @@ class AnonThrottle(throttling.AnonRateThrottle):
 
     def get_rate(self):
         return settings.API_THROTTLE_ANON
+
+
+class AddressThrottle(throttling.SimpleRateThrottle):
+    """Requests of one kind (``scope``) per client address, at the rate the setting named by
+    ``rate_setting`` gives, counted in the shared cache as the API's throttles are. An API
+    view lists it in ``throttle_classes``; a form view calls ``refused``."""
+
+    rate_setting = ""
+
+    def get_rate(self):
+        return getattr(settings, self.rate_setting)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def refused(self, request, detail: str) -> HttpResponse | None:
+        """For a plain Django view: counts this request; once the rate is spent, the 429 to
+        answer (JSON under /api/, else the site's page) with ``Retry-After``; else None."""
+        if self.allow_request(request, None):
+            return None
+        response = error_response(request, 429, detail)
+        response["Retry-After"] = str(int(self.wait() or 60))
+        return response
 
 
 class UserThrottle(throttling.UserRateThrottle):

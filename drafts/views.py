@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from atlas.api import WARMING_UP_RETRY_AFTER
-from atlas.errors import error_response
 from comparisons.classify import WarmingUp
 from drafts import reading
 from drafts.checking import WORDINGS_PER_CLAUSE, check_draft
@@ -36,11 +35,8 @@ def check(request):
     }
     if request.method != "POST":
         return render(request, TEMPLATE, context)
-    throttle = CheckThrottle()
-    if not throttle.allow_request(request, None):
-        response = error_response(request, 429, "Too many drafts checked from here; try later.")
-        response["Retry-After"] = str(int(throttle.wait() or 60))
-        return response
+    if refused := CheckThrottle().refused(request, "Too many drafts checked from here; try later."):
+        return refused
     try:
         text, export = _read(request)
         context["text"] = text
