@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from atlas import schema as docs
 from changes.models import Direction, Significance
-from changes.variants import NoVersion, compare_variants, direction, end_of_day, explain
+from changes.variants import NoVersion, compare_variants, end_of_day
 from provisions.api import get_by_record_id
 from provisions.models import Document
 
@@ -145,19 +145,15 @@ class VariantDifferenceViewSet(viewsets.ViewSet):
             diff = compare_variants(a, b, end_of_day(at) if at else None)
         except NoVersion as error:
             raise exceptions.NotFound(str(error)) from None
-        for difference in diff.differences:
-            difference.reason = explain(difference, a.label, b.label)
-            difference.direction_text = direction(difference, a.label, b.label)
         shown = diff.differences
         if options["significance"] == "substantive":
             shown = diff.substantive
-        counts = {kind: sum(d.kind == kind for d in diff.differences) for kind in KINDS}
         body = {
             "document": document.record_id,
             "at": diff.at,
             "a": diff.a,
             "b": diff.b,
-            "counts": {**counts, "same": diff.same, "substantive": len(diff.substantive)},
+            "counts": {**diff.counts, "same": diff.same, "substantive": len(diff.substantive)},
             "differences": shown,
         }
         return Response(VariantDiffSerializer(body, context={"request": request}).data)

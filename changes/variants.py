@@ -53,6 +53,10 @@ class Difference:
     b: Clause | None
     verdict: Verdict
     similarity: float | None = None
+    # The verdict in the words of two texts (``explain``, ``direction``), set by
+    # ``compare_variants``, which knows the two variants' labels.
+    reason: str = ""
+    direction_text: str = ""
 
     @property
     def significance(self) -> str:
@@ -98,6 +102,14 @@ class VariantDiff:
     @property
     def substantive(self) -> list[Difference]:
         return [d for d in self.differences if d.significance == "substantive"]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Differences of each kind: only in a, only in b, worded differently."""
+        return {
+            kind: sum(d.kind == kind for d in self.differences)
+            for kind in ("only_a", "only_b", "reworded")
+        }
 
 
 class NoVersion(LookupError):
@@ -243,6 +255,9 @@ def compare_variants(a: Variant, b: Variant, at: datetime | None = None) -> Vari
         for c in only_a
     ]
     differences.sort(key=lambda d: ORDER.get(d.significance, len(ORDER)))
+    for difference in differences:
+        difference.reason = explain(difference, a.label, b.label)
+        difference.direction_text = direction(difference, a.label, b.label)
     return VariantDiff(side_a, side_b, at, same, differences)
 
 

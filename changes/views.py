@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from changes.models import ProvisionChange
 from changes.queries import SIGNIFICANCE_FILTERS, Period, parse_filters
 from changes.scopes import UnknownScope, resolve_scope
-from changes.variants import NoVersion, compare_variants, direction, end_of_day, explain
+from changes.variants import NoVersion, compare_variants, end_of_day
 from provisions.diff import diff_words
 from provisions.models import Document
 
@@ -120,9 +120,6 @@ def variant_differences(request, platform, slug):
         diff = compare_variants(a, b, at)
     except NoVersion as error:
         raise Http404(str(error)) from None
-    for difference in diff.differences:
-        difference.reason = explain(difference, a.label, b.label)
-        difference.direction_text = direction(difference, a.label, b.label)
     page = Paginator(diff.differences, VARIANT_PAGE_SIZE).get_page(request.GET.get("page"))
     # A day chosen before a variant's last capture: offer the latest texts.
     newer = [v for v in (a, b) if at and v.last_capture > diff.at]
@@ -132,10 +129,7 @@ def variant_differences(request, platform, slug):
             "page": page,
             "substantive": len(diff.substantive),
             "newer": newer,
-            "counts": {
-                kind: sum(d.kind == kind for d in diff.differences)
-                for kind in ("only_a", "only_b", "reworded")
-            },
+            "counts": diff.counts,
         }
     )
     return render(request, "changes/variant_differences.html", context)
