@@ -29,7 +29,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from celery import chain
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 
 from atlas.celery import app
 
@@ -52,9 +53,6 @@ def affected_provisions(document_ids: list[int], *, in_force: bool) -> list[int]
     and those this import removed (the first step, after the wordings in force: a provision
     removed now still counts in its type's matches and coverage until its type is refreshed),
     or every removed one (the second)."""
-    from django.db import connection
-    from django.db.models import Q
-
     from provisions.models import Provision
 
     provisions = Provision.objects.filter(document_id__in=document_ids)

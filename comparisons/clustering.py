@@ -179,12 +179,8 @@ def assign_some(provision_ids, *, encoder, taxonomy, classifier) -> dict[str, in
         )
         rows += joined
         Assignment.objects.bulk_create(rows, batch_size=2000)
+        # Curated assignments stay as they were: their types are among those read above.
         affected |= {row.clause_type_id for row in rows}
-        affected |= set(
-            Assignment.objects.filter(provision_id__in=curated).values_list(
-                "clause_type_id", flat=True
-            )
-        )
         assigned = time.perf_counter()
         written = refresh_similar(affected, encoder=encoder, also=ids)
         matched = time.perf_counter()

@@ -291,7 +291,7 @@ def record_text(declaration: Declaration, fetch_row: Fetch, text: str, *, techni
     document = declaration.document
     # The tracker feeds the document's undeclared variant: another variant's latest text (the
     # EU collection's) is not what this fetch is compared with.
-    latest = document.versions.filter(variant__key="").order_by("-captured_at", "-id").first()
+    latest = document.versions.filter(variant_key="").order_by("-captured_at", "-id").first()
     digest = sha256_text(text)
     if latest is not None and latest.sha256 == digest:
         return Outcome.UNCHANGED, latest
@@ -310,4 +310,4 @@ def record_text(declaration: Declaration, fetch_row: Fetch, text: str, *, techni
     )
     ingest.store_captures([capture], ingest.ImportReport())
     # A text seen before (a change reverted) gets this capture, not a second version.
-    return Outcome.CHANGED, document.versions.get(variant__key="", sha256=digest)
+    return Outcome.CHANGED, document.versions.get(variant_key="", sha256=digest)
