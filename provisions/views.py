@@ -175,7 +175,11 @@ def document_detail(request, platform, slug):
     versions = list(
         Version.objects.filter(variant_id=latest.variant_id).defer("text").order_by("-ordinal")
     )
-    variants = list(document.variants.with_last_capture().select_related("latest_version"))
+    variants = list(
+        document.variants.with_last_capture()
+        .select_related("latest_version")
+        .defer("latest_version__text")  # the list shows their IDs, not their texts
+    )
     group = "type" if request.GET.get("group") == "type" else "section"
     page = _span_page(request, latest, by_type=group == "type")
     if group == "type":
