@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from changes.models import ProvisionChange
 from comparisons.models import ClauseType
+from comparisons.taxonomy import retired_types
 from provisions.models import Capture, Document, Platform, Provision, parse_record_id
 from regulations.models import ClauseTypeLink, OverrideAction, ProvisionLinkOverride, Regulation
 
@@ -84,14 +85,28 @@ def resolve_scope(kind: str, key: str = "") -> Scope:
         )
     if kind == "clause-type":
         clause_type = ClauseType.objects.filter(slug=key).first()
-        if clause_type is None:
+        retired = retired_types().get(key)
+        if clause_type is None and retired is None:
             raise UnknownScope(f"No clause type {key!r}.")
-        typed = Q(provision__assignment__clause_type=clause_type)
+        if clause_type is None:
+            # A followed type that was split (or renamed) goes on following the types that
+            # replaced it, so a subscription made before the split keeps its meaning.
+            successors = ClauseType.objects.filter(slug__in=retired["replaced_by"])
+            return Scope(
+                kind,
+                key,
+                f"Clause type: {retired['name']} (since {retired['retired']}, "
+                f"{len(retired['replaced_by'])} types)",
+                Q(provision__assignment__clause_type__in=successors),
+                Q(provisions__assignment__clause_type__in=successors),
+                reverse("changes:clause_type", args=[key]),
+                reverse("comparisons:clause_type", args=[key]),
+            )
         return Scope(
             kind,
             key,
             f"Clause type: {clause_type.name}",
-            typed,
+            Q(provision__assignment__clause_type=clause_type),
             Q(provisions__assignment__clause_type=clause_type),
             reverse("changes:clause_type", args=[key]),
             clause_type.get_absolute_url(),

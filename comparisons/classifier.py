@@ -22,6 +22,19 @@ from provisions import embeddings
 # Confidence bands on the classifier's probability for the chosen type (documented in README).
 BANDS = (("high", 0.6), ("medium", 0.4), ("low", 0.3))
 REGULARIZATION_C = 32.0
+# A clause is also read with its context (``provisions.parse.clause_context``): its vector plus
+# this share of the context's, normalised. Chosen on the labelled set, leave one platform out
+# (F1 at the lowest band: 0.771 without context; 0.780 at 0.3; 0.764 at 0.5; 0.734 at 1.0).
+CONTEXT_WEIGHT = 0.3
+
+
+def in_context(vectors: np.ndarray, context_vectors: np.ndarray, has_context) -> np.ndarray:
+    """Each clause vector moved towards its context's (unchanged where it has none)."""
+    weight = CONTEXT_WEIGHT * np.asarray(has_context, dtype=np.float32)[:, None]
+    mixed = np.asarray(vectors, dtype=np.float32) + weight * np.asarray(
+        context_vectors, dtype=np.float32
+    )
+    return mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
 
 
 def confidence_band(probability: float) -> str | None:
@@ -41,6 +54,14 @@ class ClauseClassifier:
     coefficients: np.ndarray  # classes × dimensions
     intercepts: np.ndarray  # classes
 
+    def probabilities_in_context(
+        self, vectors: np.ndarray, context_vectors: np.ndarray, has_context
+    ) -> np.ndarray:
+        """The mean of the probabilities of the clause alone and of the clause in its context
+        (the classifier is trained on both forms of each labelled clause)."""
+        mixed = in_context(vectors, context_vectors, has_context)
+        return (self.probabilities(vectors) + self.probabilities(mixed)) / 2
+
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """One row per vector, one column per slug (types the model never saw get 0)."""
         logits = np.asarray(vectors, dtype=np.float64) @ self.coefficients.T + self.intercepts
@@ -58,7 +79,10 @@ def train_classifier(
     prototype_vectors: dict[str, np.ndarray],
     label_vectors: np.ndarray,
     label_slugs: list[str],
+    label_contexts: tuple[np.ndarray, list[bool]] | None = None,
 ) -> ClauseClassifier:
+    """``label_contexts``: the labelled clauses' context vectors and which have a context; each
+    such clause is then learnt both alone and in its context."""
     # scikit-learn is imported only to train (in the worker): the web process loads this
     # module to classify with a stored classifier and never needs it.
     from sklearn.linear_model import LogisticRegression
@@ -66,6 +90,9 @@ def train_classifier(
     index = {slug: i for i, slug in enumerate(slugs)}
     xs = [label_vectors] if len(label_vectors) else []
     ys = [index[s] for s in label_slugs]
+    if label_contexts is not None and len(label_vectors):
+        xs.append(in_context(label_vectors, *label_contexts))
+        ys.extend(index[s] for s in label_slugs)
     for slug, vectors in prototype_vectors.items():
         xs.append(vectors)
         ys.extend([index[slug]] * len(vectors))
@@ -99,30 +126,55 @@ def training_digest(taxonomy: list[dict], labels: list[dict]) -> str:
     """What a trained classifier depends on besides the model: its texts and their types."""
     payload = [
         [[t["slug"], prototype_texts(t)] for t in taxonomy],
-        [[label["text"], label["clause_type"]] for label in labels],
+        [[label["text"], label["clause_type"], label.get("context", "")] for label in labels],
+        CONTEXT_WEIGHT,
     ]
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+class StoredEncoder:
+    """An encoder that reads and fills the embedding store: a text seen before (a labelled
+    clause, a heading shared by many clauses) is encoded once."""
+
+    def __init__(self, encoder):
+        self.encoder = encoder
+        self.name = encoder.name
+
+    def encode(self, texts):
+        return embeddings.encode_cached(texts, encoder=self.encoder)
 
 
 def fit_classifier(encoder, taxonomy: list[dict], labels: list[dict]) -> ClauseClassifier:
     """Train on the taxonomy and labels, their vectors through the embedding store (a re-run
     encodes nothing it has seen)."""
 
-    class Cached:
-        name = encoder.name
-
-        @staticmethod
-        def encode(texts):
-            return embeddings.encode_cached(texts, encoder=encoder)
-
+    stored = StoredEncoder(encoder)
+    vectors = np.asarray(stored.encode([label["text"] for label in labels]), dtype=np.float32)
+    contexts = [label.get("context", "") for label in labels]
     return train_classifier(
         slugs=[t["slug"] for t in taxonomy],
-        prototype_vectors=embed_taxonomy(Cached, taxonomy),
-        label_vectors=np.asarray(
-            Cached.encode([label["text"] for label in labels]), dtype=np.float32
-        ),
+        prototype_vectors=embed_taxonomy(stored, taxonomy),
+        label_vectors=vectors,
         label_slugs=[label["clause_type"] for label in labels],
+        label_contexts=context_vectors(contexts, stored, dimensions=vectors.shape[1]),
     )
+
+
+def context_vectors(
+    contexts: list[str], encoder, *, dimensions: int
+) -> tuple[np.ndarray, list[bool]]:
+    """The vectors of these contexts (zeros for none) and which are not empty."""
+    present = [bool(c) for c in contexts]
+    vectors = np.zeros((len(contexts), dimensions), dtype=np.float32)
+    wanted = sorted({c for c in contexts if c})
+    if wanted:
+        encoded = dict(
+            zip(wanted, np.asarray(encoder.encode(wanted), dtype=np.float32), strict=True)
+        )
+        for i, context in enumerate(contexts):
+            if context:
+                vectors[i] = encoded[context]
+    return vectors, present
 
 
 def store_classifier(model_name: str, digest: str, classifier: ClauseClassifier):

@@ -21,11 +21,12 @@ from comparisons import classifier as clause_classifier
 from comparisons.classifier import confidence_band, store_classifier, training_digest
 from comparisons.discovery import CLUSTER_DISTANCE, discover_clusters
 from comparisons.models import Assignment, ClauseType, Coverage, SimilarProvision
-from comparisons.taxonomy import load_clause_types, read_labels, read_taxonomy
+from comparisons.taxonomy import load_clause_types, read_labels, read_retired, read_taxonomy
 from provisions import embeddings
 from provisions.models import Provision, TextEmbedding
 
 SIMILAR_PER_PROVISION = 5
+DEFAULT_SEVERITY = "default severity of the clause type"
 logger = logging.getLogger(__name__)
 
 
@@ -63,9 +64,10 @@ def assign_provisions(*, encoder=None, provision_ids=None) -> dict[str, int]:
     if not provisions:
         return {"assigned": 0, "unassigned": 0, "similar": 0}
     matrix = np.asarray([vectors[p[1]] for p in provisions], dtype=np.float32)
-    probabilities = classifier.probabilities(matrix)
+    probabilities = classify_in_context(classifier, provisions, matrix, encoder)
     with transaction.atomic():
         types = load_clause_types(taxonomy)
+        move_retired(provisions, probabilities, slugs, types)
         curated = dict(
             Assignment.objects.filter(basis="curated").values_list(
                 "provision_id", "clause_type__slug"
@@ -105,6 +107,52 @@ def assign_provisions(*, encoder=None, provision_ids=None) -> dict[str, int]:
     }
 
 
+def classify_in_context(classifier, provisions, matrix, encoder) -> np.ndarray:
+    """The classifier's probabilities for these provisions (rows of ``matrix``), each read
+    alone and under its context (``Provision.objects.contexts``); the contexts' vectors go
+    through the embedding store like any wording."""
+    contexts = Provision.objects.filter(pk__in=[p[0] for p in provisions]).contexts()
+    context_vectors, present = clause_classifier.context_vectors(
+        [contexts.get(p[0], "") for p in provisions],
+        clause_classifier.StoredEncoder(encoder),
+        dimensions=matrix.shape[1],
+    )
+    return classifier.probabilities_in_context(matrix, context_vectors, present)
+
+
+def move_retired(provisions, probabilities, slugs, types, retired=None) -> int:
+    """Move curated assignments off retired types, then delete those types.
+
+    A curator put the provision in the old type; of the types that replaced it, the one the
+    classifier scores highest for the provision keeps that decision (still curated). Returns
+    how many assignments moved.
+    """
+    retired = read_retired() if retired is None else retired
+    rows = {p[0]: row for p, row in zip(provisions, probabilities, strict=True)}
+    column = {slug: i for i, slug in enumerate(slugs)}
+    moved = []
+    for assignment in Assignment.objects.filter(
+        basis="curated", clause_type__slug__in=retired
+    ).select_related("clause_type"):
+        successors = [s for s in retired[assignment.clause_type.slug]["replaced_by"] if s in types]
+        if not successors:
+            continue
+        row = rows.get(assignment.provision_id)
+        if row is not None:
+            successors.sort(key=lambda slug: -row[column[slug]])
+        clause_type = types[successors[0]]
+        assignment.clause_type = clause_type
+        if assignment.severity_rule.startswith(DEFAULT_SEVERITY):  # not a curator's severity
+            assignment.severity = clause_type.default_severity
+            assignment.severity_rule = f"{DEFAULT_SEVERITY} “{clause_type.name}”"
+        moved.append(assignment)
+    Assignment.objects.bulk_update(moved, ["clause_type", "severity", "severity_rule"])
+    ClauseType.objects.filter(slug__in=retired, discovered=False).delete()
+    if moved:
+        logger.info("moved %d curated assignments off retired clause types", len(moved))
+    return len(moved)
+
+
 def _classified(provisions, probabilities, slugs, types, curated, chosen, encoder) -> list:
     """The classifier's assignments of ``provisions`` (each a row of ``probabilities``), none
     for curated ones or below the lowest confidence band; ``chosen`` gains their types."""
@@ -129,7 +177,7 @@ def _classified(provisions, probabilities, slugs, types, curated, chosen, encode
                 runner_up=types[slugs[second]],
                 runner_up_score=round(float(row[second]), 4),
                 severity=clause_type.default_severity,
-                severity_rule=f"default severity of the clause type “{clause_type.name}”",
+                severity_rule=f"{DEFAULT_SEVERITY} “{clause_type.name}”",
                 model_name=encoder.name,
                 text_hash=text_hash,
             )
@@ -162,7 +210,7 @@ def assign_some(provision_ids, *, encoder, taxonomy, classifier) -> dict[str, in
         return {"assigned": 0, "unassigned": 0, "similar_written": 0, "discovered": 0}
     ids = [p[0] for p in provisions]
     matrix = np.asarray([vectors[p[1]] for p in provisions], dtype=np.float32)
-    probabilities = classifier.probabilities(matrix)
+    probabilities = classify_in_context(classifier, provisions, matrix, encoder)
     with transaction.atomic():
         types = load_clause_types(taxonomy)
         mine = Assignment.objects.filter(provision_id__in=ids)
@@ -270,7 +318,7 @@ def _in_cluster(provision_id, text_hash, clause_type, score: float, encoder) -> 
         severity=clause_type.default_severity,
         severity_rule="discovered clusters are rated low until a curator reviews them"
         if clause_type.discovered
-        else f"default severity of the clause type “{clause_type.name}”",
+        else f"{DEFAULT_SEVERITY} “{clause_type.name}”",
         model_name=encoder.name,
         text_hash=text_hash,
     )

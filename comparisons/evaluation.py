@@ -17,7 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from comparisons.classifier import confidence_band, embed_taxonomy, train_classifier
+from comparisons.classifier import (
+    confidence_band,
+    context_vectors,
+    embed_taxonomy,
+    train_classifier,
+)
 from comparisons.taxonomy import read_labels, read_taxonomy
 from provisions.parse import normalize_text
 
@@ -56,6 +61,9 @@ def evaluate(encoder, *, taxonomy=None, labels=None) -> Evaluation:
     vectors = np.asarray(
         encoder.encode([normalize_text(label["text"]) for label in labels]), dtype=np.float32
     )
+    contexts, present = context_vectors(
+        [label.get("context", "") for label in labels], encoder, dimensions=vectors.shape[1]
+    )
     gold = [label["clause_type"] for label in labels]
     platforms = [label["path"].split("/")[0] for label in labels]
     predicted: list[str | None] = [None] * len(labels)
@@ -67,8 +75,11 @@ def evaluate(encoder, *, taxonomy=None, labels=None) -> Evaluation:
             prototype_vectors=prototypes,
             label_vectors=vectors[train],
             label_slugs=[gold[i] for i in train],
+            label_contexts=(contexts[train], [present[i] for i in train]),
         )
-        probabilities = classifier.probabilities(vectors[test])
+        probabilities = classifier.probabilities_in_context(
+            vectors[test], contexts[test], [present[i] for i in test]
+        )
         for row, i in zip(probabilities, test, strict=True):
             best = int(row.argmax())
             predicted[i] = slugs[best] if confidence_band(row[best]) else None

@@ -2,8 +2,8 @@ import csv
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from comparisons.compare import (
@@ -16,6 +16,7 @@ from comparisons.compare import (
 from comparisons.models import ClauseType, Severity
 from comparisons.pictures import adoption_chart
 from comparisons.queries import clause_type_coverage
+from comparisons.taxonomy import retired_types
 from provisions.citations import provision_permalink
 from provisions.currency import document_currency
 from provisions.models import VERSION_TAG_LENGTH, Document, Platform, Provision
@@ -57,7 +58,11 @@ def clause_type_list(request):
 
 
 def clause_type_detail(request, slug):
-    clause_type = get_object_or_404(ClauseType.objects.select_related("merged_into"), slug=slug)
+    clause_type = ClauseType.objects.select_related("merged_into").filter(slug=slug).first()
+    if clause_type is None and slug in retired_types():
+        return _retired_type(request, retired_types()[slug])
+    if clause_type is None:
+        raise Http404("No such clause type.")
     coverage = clause_type_coverage(clause_type)
     cells = best_assignments(coverage.having, [clause_type.pk])
     side_by_side = [
@@ -74,6 +79,21 @@ def clause_type_detail(request, slug):
         "links": links,
     }
     return render(request, "comparisons/clausetype_detail.html", context)
+
+
+def _retired_type(request, retired: dict):
+    """A retired type's address: a rename goes to the new type; a split lists the types that
+    replaced it, since no single one of them holds what the old address meant."""
+    successors = list(ClauseType.objects.filter(slug__in=retired["replaced_by"]))
+    if len(retired["replaced_by"]) == 1 and successors:
+        return redirect(successors[0], permanent=True)
+    order = {slug: i for i, slug in enumerate(retired["replaced_by"])}
+    successors.sort(key=lambda t: order[t.slug])
+    return render(
+        request,
+        "comparisons/clausetype_retired.html",
+        {"retired": retired, "successors": successors},
+    )
 
 
 def _currency(cells):

@@ -18,6 +18,7 @@ from django.db.models.functions import Cast, Left
 from django.urls import reverse
 from pgvector.django import CosineDistance, HnswIndex, VectorField
 
+from provisions.parse import clause_context
 from provisions.search import (
     MARK_START,
     MARK_STOP,
@@ -390,6 +391,45 @@ class Capture(models.Model):
 class ProvisionQuerySet(models.QuerySet):
     def live(self):
         return self.filter(removed_in__isnull=True)
+
+    def contexts(self) -> dict[int, str]:
+        """Provision id -> what it is read under in its last version (``parse.clause_context``:
+        its clause's words before it for an enumerated part, its list's lead-in, or its
+        nearest heading); the classifier reads short clauses with it."""
+        spans = list(
+            Span.objects.filter(
+                provision__in=self, version_id=models.F("provision__last_version_id")
+            ).values_list(
+                "provision_id", "version_id", "start", "lead_in", "heading_path", "parent_position"
+            )
+        )
+        parts = [(version, parent) for _, version, _, _, _, parent in spans if parent is not None]
+        parents, texts = {}, {}
+        if parts:
+            # A superset (every such position in every such version), then the pairs wanted.
+            candidates = Span.objects.filter(
+                version_id__in={v for v, _ in parts}, position__in={p for _, p in parts}
+            ).values_list("version_id", "position", "start", "end")
+            wanted = set(parts)
+            parents = {
+                (version, position): (start, end)
+                for version, position, start, end in candidates
+                if (version, position) in wanted
+            }
+            texts = dict(
+                Version.objects.filter(pk__in={v for v, _ in parts}).values_list("pk", "text")
+            )
+        contexts = {}
+        for provision, version, start, lead_in, heading_path, parent in spans:
+            span = parents.get((version, parent)) if parent is not None else None
+            contexts[provision] = clause_context(
+                texts.get(version, ""),
+                start=start,
+                lead_in=lead_in,
+                heading_path=heading_path,
+                parent=span,
+            )
+        return contexts
 
     def search(self, q: str):
         """Full-text matches for ``q`` (websearch syntax), in force first, then best first, with

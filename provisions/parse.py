@@ -125,6 +125,48 @@ def normalize_text(text: str) -> str:
     return " ".join(text.split())
 
 
+# The part of a longer clause that introduces one of its enumerated parts, as context.
+CONTEXT_MAX_CHARS = 300
+
+
+def clause_context(
+    text: str,
+    *,
+    start: int,
+    lead_in: str = "",
+    heading_path=(),
+    parent: tuple[int, int] | None = None,
+) -> str:
+    """What a clause is read under, for classifying it: a short bullet ("illegal pornographic
+    content") means little alone.
+
+    An enumerated part is read under the words of its clause before it (``parent``: that
+    clause's span in ``text``), an item under its list's lead-in ("You may not:"), anything
+    else under its nearest heading. Empty when there is none.
+    """
+    if parent is not None:
+        before = normalize_text(text[parent[0] : start])[-CONTEXT_MAX_CHARS:]
+        return before or normalize_text(text[parent[0] : parent[1]])[:CONTEXT_MAX_CHARS]
+    if lead_in:
+        return normalize_text(lead_in)
+    return heading_path[-1] if heading_path else ""
+
+
+def segment_contexts(text: str, segments: list[Segment]) -> list[str]:
+    """``clause_context`` of each of ``split_provisions(text)``'s segments."""
+    spans = {s.position: (s.start, s.end) for s in segments}
+    return [
+        clause_context(
+            text,
+            start=s.start,
+            lead_in=s.lead_in,
+            heading_path=s.heading_path,
+            parent=spans[s.parent] if s.parent is not None else None,
+        )
+        for s in segments
+    ]
+
+
 def hash_text(normalized: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 

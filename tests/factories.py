@@ -165,6 +165,24 @@ def embed_texts(provisions, encoder) -> None:
 # -- Clause types, assignments and regulations, made by hand as a curator would ---------------
 
 
+def curate(provision, clause_type, *, severity_rule=None) -> Assignment:
+    """A curator's assignment of ``provision`` to ``clause_type`` (basis "curated")."""
+    return Assignment.objects.update_or_create(
+        provision=provision,
+        defaults={
+            "clause_type": clause_type,
+            "score": 1.0,
+            "confidence": "high",
+            "basis": "curated",
+            "severity": clause_type.default_severity,
+            "severity_rule": severity_rule
+            or f"default severity of the clause type “{clause_type.name}”",
+            "model_name": "curator",
+            "text_hash": provision.text_hash,
+        },
+    )[0]
+
+
 def make_clause_type(slug: str, **fields) -> ClauseType:
     defaults = {
         "name": slug.replace("-", " ").title(),

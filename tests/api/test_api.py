@@ -479,7 +479,7 @@ def test_curator_sets_a_clause_type_that_reassignment_keeps(
     provision = world["provisions"].get(text__startswith="You must be at least 18")
     before = Assignment.objects.select_related("clause_type").get(provision=provision)
     url = f"/api/v1/provisions/{provision.record_id}/clause-type/"
-    body = {"clause_type": "account-security"}
+    body = {"clause_type": "account-credentials"}
     assert client.put(url, body, content_type="application/json").status_code == 401
     missing = client.put(
         url,
@@ -495,12 +495,12 @@ def test_curator_sets_a_clause_type_that_reassignment_keeps(
     assert response.status_code == 200
     assert len(callbacks) == 1  # the worker then recomputes matches and coverage
     shown = response.json()["clause_type"]
-    assert shown["clause_type"]["slug"] == "account-security" and shown["basis"] == "curated"
+    assert shown["clause_type"]["slug"] == "account-credentials" and shown["basis"] == "curated"
     assert shown["runner_up"]["slug"] == before.clause_type.slug
     assert "curator curator" in shown["severity_rule"]
     assign_provisions(encoder=fake_encoder)
     kept = Assignment.objects.get(provision=provision)
-    assert kept.basis == "curated" and kept.clause_type.slug == "account-security"
+    assert kept.basis == "curated" and kept.clause_type.slug == "account-credentials"
 
 
 def test_search_snippets_are_verbatim_around_tag_like_text(client, world, tmp_path):

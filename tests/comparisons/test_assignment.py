@@ -7,6 +7,7 @@ from provisions.embeddings import embed_pending
 from provisions.models import Provision
 from tests.factories import (
     ASSIGNMENT_POLICIES,
+    curate,
     embed_platforms,
     import_kangaroo_platforms,
     import_platforms,
@@ -61,19 +62,7 @@ def test_curated_assignments_survive_reassignment(two_platforms, fake_encoder):
     assign_provisions(encoder=fake_encoder)
     provision = two_platforms.get(text="Users must be 18 or older.")
     indemnity = ClauseType.objects.get(slug="indemnity")
-    Assignment.objects.update_or_create(
-        provision=provision,
-        defaults={
-            "clause_type": indemnity,
-            "score": 1.0,
-            "confidence": "high",
-            "basis": "curated",
-            "severity": "low",
-            "severity_rule": "set by a curator",
-            "model_name": "curator",
-            "text_hash": provision.text_hash,
-        },
-    )
+    curate(provision, indemnity, severity_rule="set by a curator")
     assign_provisions(encoder=fake_encoder)
     kept = Assignment.objects.get(provision=provision)
     assert (kept.basis, kept.clause_type_id) == ("curated", indemnity.pk)
