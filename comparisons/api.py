@@ -153,7 +153,10 @@ class ClassifyViewSet(viewsets.ViewSet):
         parameters = ClassifyRequestSerializer(data=body)
         parameters.is_valid(raise_exception=True)
         try:
-            result = classify.classify_text(parameters.validated_data["text"])
+            result = classify.classify_text(
+                parameters.validated_data["text"],
+                context=parameters.validated_data.get("context", ""),
+            )
         except ModelUnavailable as error:
             raise ModelUnavailableError(f"Classification is unavailable: {error}.") from error
         except classify.WarmingUp as warming:

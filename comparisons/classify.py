@@ -18,12 +18,12 @@ import numpy as np
 
 from comparisons.classifier import (
     ClauseClassifier,
-    confidence_band,
     load_classifier,
+    read_row,
     training_digest,
     training_texts,
 )
-from comparisons.models import Assignment, Basis, Confidence
+from comparisons.models import Assignment, Basis, CategoryAssignment, Confidence
 from comparisons.taxonomy import read_labels, read_taxonomy
 from provisions import embeddings
 from provisions.models import TextEmbedding
@@ -60,6 +60,9 @@ class Classification:
     confidence: str | None  # high, medium, low; None below 0.30 (no type fits well)
     candidates: list[Candidate]  # the next CANDIDATES types, best first
     model_name: str
+    category: str | None = None  # the type's, or one whose types together reach 0.5
+    category_score: float = 0.0
+    states_rule: bool = True  # False: read as a heading, definition, cross-reference...
 
 
 @lru_cache(maxsize=1)
@@ -90,27 +93,38 @@ def trained_classifier(encoder) -> tuple[ClauseClassifier, dict[str, dict]]:
         return _classifiers[key]
 
 
-def classify_text(text: str, *, encoder=None) -> Classification:
+def classify_text(text: str, *, context: str = "", encoder=None) -> Classification:
+    """Read ``text`` as the worker reads a stored clause (``classifier.read_row``), under
+    ``context`` (its heading or its list's lead-in) when given."""
     encoder = encoder or embeddings.get_encoder()
     classifier, taxonomy = trained_classifier(encoder)
     vector = np.asarray(encoder.encode([normalize_text(text)]), dtype=np.float32)
-    row = classifier.probabilities(vector)[0]
-    order = np.argsort(row)[::-1][: CANDIDATES + 1]
+    context = normalize_text(context)
+    if context:
+        context_vector = np.asarray(encoder.encode([context]), dtype=np.float32)
+        row = classifier.probabilities_in_context(vector, context_vector, [True])[0]
+    else:
+        row = classifier.probabilities(vector)[0]
+    categories = {slug: t["category"] for slug, t in taxonomy.items()}
+    reading = read_row(row, classifier.slugs, categories, keep=CANDIDATES + 1)
     ranked = [
         Candidate(
-            slug=classifier.slugs[i],
-            name=taxonomy[classifier.slugs[i]]["name"],
-            category=taxonomy[classifier.slugs[i]]["category"],
-            default_severity=taxonomy[classifier.slugs[i]]["default_severity"],
-            score=round(float(row[i]), 4),
+            slug=slug,
+            name=taxonomy[slug]["name"],
+            category=taxonomy[slug]["category"],
+            default_severity=taxonomy[slug]["default_severity"],
+            score=round(probability, 4),
         )
-        for i in order
+        for slug, probability in reading.ranked
     ]
     return Classification(
         best=ranked[0],
-        confidence=confidence_band(ranked[0].score),
+        confidence=reading.band,
         candidates=ranked[1:],
         model_name=encoder.name,
+        category=reading.category,
+        category_score=reading.category_score,
+        states_rule=reading.states_rule,
     )
 
 
@@ -120,6 +134,7 @@ def curate_clause_type(*, provision, clause_type, curator: str):
     The classifier's previous choice, if different, stays visible as the runner-up. Matches on
     other platforms and coverage are recomputed by the worker's next assignment run.
     """
+    CategoryAssignment.objects.filter(provision=provision).delete()  # a type now, not a guess
     previous = Assignment.objects.filter(provision=provision).select_related("clause_type").first()
     replaced = previous if previous and previous.clause_type_id != clause_type.pk else None
     assignment, _ = Assignment.objects.update_or_create(

@@ -18,9 +18,20 @@ from django.db.models import Count, Q
 # The module, not its names: fit_classifier is looked up there, by this module and by
 # train_stored_classifier alike (tests replace it once for both).
 from comparisons import classifier as clause_classifier
-from comparisons.classifier import confidence_band, store_classifier, training_digest
+from comparisons.classifier import (
+    confidence_band,
+    read_row,
+    store_classifier,
+    training_digest,
+)
 from comparisons.discovery import CLUSTER_DISTANCE, discover_clusters
-from comparisons.models import Assignment, ClauseType, Coverage, SimilarProvision
+from comparisons.models import (
+    Assignment,
+    CategoryAssignment,
+    ClauseType,
+    Coverage,
+    SimilarProvision,
+)
 from comparisons.taxonomy import load_clause_types, read_labels, read_retired, read_taxonomy
 from provisions import embeddings
 from provisions.models import Provision, TextEmbedding
@@ -50,8 +61,8 @@ def assign_provisions(*, encoder=None, provision_ids=None) -> dict[str, int]:
         stored = clause_classifier.load_classifier(encoder.name, training_digest(taxonomy, labels))
         if stored is not None:
             return assign_some(provision_ids, encoder=encoder, taxonomy=taxonomy, classifier=stored)
-    slugs = [t["slug"] for t in taxonomy]
     classifier = clause_classifier.fit_classifier(encoder, taxonomy, labels)
+    slugs = list(classifier.slugs)
     # The web process classifies texts with the same classifier, loaded, never trained there.
     store_classifier(encoder.name, training_digest(taxonomy, labels), classifier)
     provisions = list(
@@ -80,9 +91,18 @@ def assign_provisions(*, encoder=None, provision_ids=None) -> dict[str, int]:
         ).values_list("clause_type_id", "provision_id"):
             previous.setdefault(type_id, set()).add(provision_id)
         Assignment.objects.exclude(basis="curated").delete()
+        CategoryAssignment.objects.all().delete()
         chosen: dict[int, str] = dict(curated)
-        rows = _classified(provisions, probabilities, slugs, types, curated, chosen, encoder)
-        unassigned = [i for i, p in enumerate(provisions) if p[0] not in chosen and p[3] is None]
+        rows, no_rule = _classified(
+            provisions, probabilities, slugs, types, curated, chosen, encoder
+        )
+        # Clauses read as stating no rule are not clustered either: headings and definitions
+        # would otherwise become "discovered types".
+        unassigned = [
+            i
+            for i, p in enumerate(provisions)
+            if p[0] not in chosen and p[0] not in no_rule and p[3] is None
+        ]
         texts = dict(
             Provision.objects.filter(pk__in=[provisions[i][0] for i in unassigned]).values_list(
                 "pk", "text"
@@ -153,36 +173,59 @@ def move_retired(provisions, probabilities, slugs, types, retired=None) -> int:
     return len(moved)
 
 
-def _classified(provisions, probabilities, slugs, types, curated, chosen, encoder) -> list:
-    """The classifier's assignments of ``provisions`` (each a row of ``probabilities``), none
-    for curated ones or below the lowest confidence band; ``chosen`` gains their types."""
-    rows = []
+def _classified(provisions, probabilities, slugs, types, curated, chosen, encoder):
+    """The classifier's assignments of ``provisions`` (each a row of ``probabilities``): none
+    for curated ones; a category alone (stored here, ``CategoryAssignment``) where no type
+    reaches the lowest band but a category is clear. ``chosen`` gains the types. Returns the
+    assignments to create and the ids of provisions read as stating no rule."""
+    categories = {slug: clause_type.category for slug, clause_type in types.items()}
+    rows, category_rows, no_rule = [], [], set()
     for (provision_id, text_hash, _platform, _removed), row in zip(
         provisions, probabilities, strict=True
     ):
-        order = np.argsort(row)[::-1]
-        best, second = int(order[0]), int(order[1])
-        band = confidence_band(float(row[best]))
-        if provision_id in curated or band is None:
+        if provision_id in curated:
             continue
-        clause_type = types[slugs[best]]
+        reading = read_row(row, slugs, categories)
+        if not reading.states_rule:
+            no_rule.add(provision_id)
+            continue
+        if reading.clause_type is None:
+            if reading.category:
+                category_rows.append(
+                    CategoryAssignment(
+                        provision_id=provision_id,
+                        category=reading.category,
+                        score=reading.category_score,
+                        candidates=[
+                            [slug, round(p, 4)]
+                            for slug, p in reading.ranked
+                            if categories[slug] == reading.category
+                        ],
+                        model_name=encoder.name,
+                        text_hash=text_hash,
+                    )
+                )
+            continue
+        clause_type = types[reading.clause_type]
+        runner_up, runner_up_score = reading.ranked[1]
         chosen[provision_id] = clause_type.slug
         rows.append(
             Assignment(
                 provision_id=provision_id,
                 clause_type=clause_type,
-                score=round(float(row[best]), 4),
-                confidence=band,
+                score=round(reading.ranked[0][1], 4),
+                confidence=reading.band,
                 basis="classifier",
-                runner_up=types[slugs[second]],
-                runner_up_score=round(float(row[second]), 4),
+                runner_up=types[runner_up],
+                runner_up_score=round(runner_up_score, 4),
                 severity=clause_type.default_severity,
                 severity_rule=f"{DEFAULT_SEVERITY} “{clause_type.name}”",
                 model_name=encoder.name,
                 text_hash=text_hash,
             )
         )
-    return rows
+    CategoryAssignment.objects.bulk_create(category_rows, batch_size=2000)
+    return rows, no_rule
 
 
 def assign_some(provision_ids, *, encoder, taxonomy, classifier) -> dict[str, int]:
@@ -219,9 +262,16 @@ def assign_some(provision_ids, *, encoder, taxonomy, classifier) -> dict[str, in
             mine.filter(basis="curated").values_list("provision_id", "clause_type__slug")
         )
         mine.exclude(basis="curated").delete()
+        CategoryAssignment.objects.filter(provision_id__in=ids).delete()
         chosen: dict[int, str] = dict(curated)
-        rows = _classified(provisions, probabilities, slugs, types, curated, chosen, encoder)
-        unassigned = [i for i, p in enumerate(provisions) if p[0] not in chosen and p[3] is None]
+        rows, no_rule = _classified(
+            provisions, probabilities, slugs, types, curated, chosen, encoder
+        )
+        unassigned = [
+            i
+            for i, p in enumerate(provisions)
+            if p[0] not in chosen and p[0] not in no_rule and p[3] is None
+        ]
         joined = _join_discovered(
             [provisions[i] for i in unassigned], matrix[unassigned], encoder=encoder
         )

@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from comparisons.classifier import (
-    confidence_band,
+    classifier_slugs,
     context_vectors,
     embed_taxonomy,
+    read_row,
     train_classifier,
 )
-from comparisons.taxonomy import read_labels, read_taxonomy
+from comparisons.taxonomy import NO_RULE, read_labels, read_taxonomy
 from provisions.parse import normalize_text
 
 
@@ -37,6 +38,8 @@ class Evaluation:
     per_type: dict[str, tuple[float, float, int]]  # slug -> (precision, recall, support)
     labels: int
     platforms: int
+    # Clauses labelled as stating no rule, read as such: (precision, recall, support).
+    no_rule: tuple[float, float, int] = (0.0, 0.0, 0)
 
 
 def pairwise_scores(gold: list[str], predicted: list[str | None], platforms: list[str]):
@@ -56,7 +59,8 @@ def evaluate(encoder, *, taxonomy=None, labels=None) -> Evaluation:
 
     taxonomy = taxonomy or read_taxonomy()
     labels = labels or read_labels()
-    slugs = [t["slug"] for t in taxonomy]
+    slugs = classifier_slugs(taxonomy)
+    categories = {t["slug"]: t["category"] for t in taxonomy}
     prototypes = embed_taxonomy(encoder, taxonomy)
     vectors = np.asarray(
         encoder.encode([normalize_text(label["text"]) for label in labels]), dtype=np.float32
@@ -81,8 +85,14 @@ def evaluate(encoder, *, taxonomy=None, labels=None) -> Evaluation:
             vectors[test], contexts[test], [present[i] for i in test]
         )
         for row, i in zip(probabilities, test, strict=True):
-            best = int(row.argmax())
-            predicted[i] = slugs[best] if confidence_band(row[best]) else None
+            reading = read_row(row, slugs, categories)
+            predicted[i] = NO_RULE if not reading.states_rule else reading.clause_type
+    no_rule = _no_rule_score(gold, predicted)
+    # Types are scored on the clauses that state a rule; "no rule" is scored apart.
+    rules = [i for i, g in enumerate(gold) if g != NO_RULE]
+    gold = [gold[i] for i in rules]
+    predicted = [None if predicted[i] == NO_RULE else predicted[i] for i in rules]
+    platforms = [platforms[i] for i in rules]
     precision, recall, f1 = pairwise_scores(gold, predicted, platforms)
     per_type = {}
     for slug in sorted(set(gold) | {p for p in predicted if p}):
@@ -103,7 +113,15 @@ def evaluate(encoder, *, taxonomy=None, labels=None) -> Evaluation:
         per_type=per_type,
         labels=len(labels),
         platforms=len(set(platforms)),
+        no_rule=no_rule,
     )
+
+
+def _no_rule_score(gold: list[str], predicted: list[str | None]) -> tuple[float, float, int]:
+    said = sum(p == NO_RULE for p in predicted)
+    right = sum(g == p == NO_RULE for g, p in zip(gold, predicted, strict=True))
+    support = sum(g == NO_RULE for g in gold)
+    return (right / said if said else 0.0, right / support if support else 0.0, support)
 
 
 # -- the blind set, scored on what is stored ------------------------------------------------

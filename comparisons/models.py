@@ -85,6 +85,34 @@ class Assignment(models.Model):
         return f"{self.provision_id} → {self.clause_type_id} ({self.score:.2f})"
 
 
+class CategoryAssignment(models.Model):
+    """A provision no single clause type fits with confidence, whose category is clear: the
+    classifier's probabilities of the category's types add up to the category floor
+    (``comparisons.classifier.CATEGORY_FLOOR``). It says what the clause is about without
+    claiming which rule; coverage and matches count types only.
+
+    Recomputed with every assignment run, like the classifier's assignments.
+    """
+
+    provision = models.OneToOneField(
+        "provisions.Provision", on_delete=models.CASCADE, related_name="category_assignment"
+    )
+    category = models.CharField(max_length=40)
+    score = models.FloatField(help_text="The category's types' probabilities, summed")
+    candidates = models.JSONField(
+        default=list, help_text="The category's likeliest types: [[slug, probability], ...]"
+    )
+    model_name = models.CharField(max_length=200)
+    text_hash = models.CharField(max_length=64, help_text="The wording that was read")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["category"])]
+
+    def __str__(self) -> str:
+        return f"{self.provision_id} → category {self.category} ({self.score:.2f})"
+
+
 class SimilarProvision(models.Model):
     """For a provision, a provision of the same clause type on another platform."""
 

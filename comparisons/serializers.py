@@ -171,6 +171,14 @@ class CompareSerializer(serializers.Serializer):
 
 class ClassifyRequestSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=10_000, help_text="One clause (at most 10,000 chars)")
+    context = serializers.CharField(
+        max_length=1_000,
+        required=False,
+        allow_blank=True,
+        help_text="What the clause is read under, as the worker reads stored clauses: its "
+        'list\'s lead-in ("You may not:"), its heading, or for an enumerated part the words '
+        "of its clause before it (at most 1,000 chars)",
+    )
 
 
 class CandidateSerializer(serializers.Serializer):
@@ -188,4 +196,14 @@ class ClassificationSerializer(serializers.Serializer):
         allow_null=True, help_text="high ≥ 0.60, medium ≥ 0.40, low ≥ 0.30; null: no type fits"
     )
     candidates = CandidateSerializer(many=True, help_text="The next three types, best first")
+    category = serializers.CharField(
+        allow_null=True,
+        help_text="The chosen type's category; without a type, a category whose types' "
+        "probabilities add up to 0.5 (an uncertain choice between siblings); null otherwise",
+    )
+    category_score = serializers.FloatField(help_text="The category's types' probabilities, summed")
+    states_rule = serializers.BooleanField(
+        help_text="false: read as stating no rule (a heading, definition, cross-reference, "
+        "legal-basis item...), likelier than any type"
+    )
     model_name = serializers.CharField()

@@ -22,6 +22,9 @@ from comparisons.models import Assignment, ClauseType
 DATA = Path(__file__).resolve().parent / "data"
 TAXONOMY = DATA / "clause_types.json"
 LABELS = DATA / "clause_labels.json"
+# The label of clauses that state no rule (headings, definitions, cross-references, legal-basis
+# items): a class of the classifier, never a clause type.
+NO_RULE = "no-rule"
 
 
 def read_taxonomy(path: Path = TAXONOMY) -> list[dict]:

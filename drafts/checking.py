@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from comparisons import classify
+from comparisons.classifier import confidence_band
 from comparisons.models import Assignment, ClauseType, Coverage
 from comparisons.queries import PlatformRef
 from provisions import embeddings
@@ -151,7 +152,7 @@ def classify_clause(text: str, *, encoder) -> tuple[list[TypeScore], list[TypeSc
     the classify API gives them: the one place that reads the classifier's answer."""
     result = classify.classify_text(text, encoder=encoder)
     best = _score(result.best, result.confidence)
-    candidates = [_score(c, classify.confidence_band(c.score)) for c in result.candidates]
+    candidates = [_score(c, confidence_band(c.score)) for c in result.candidates]
     return ([best] if result.confidence else []), ([] if result.confidence else [best]) + candidates
 
 

@@ -312,6 +312,7 @@ def provision_detail(request, record_id):
             "removed_in",
             "assignment__clause_type",
             "assignment__runner_up",
+            "category_assignment",
         )
         .defer("search_vector", "first_version__text", "last_version__text", "removed_in__text")
         .annotate(**currency_annotations("document_id", "variant_id")),
@@ -354,6 +355,7 @@ def provision_detail(request, record_id):
         "assignment": assignment,
         "similar": similar,
         "coverage": clause_type_coverage(assignment.clause_type) if assignment else None,
+        "category_reading": None if assignment else _category_reading(provision),
         "revisions": _revisions_with_diffs(provision),
         "citations": _citations(request, provision, shown),
         "currency": Currency(provision.last_captured_at, provision.tracked),
@@ -361,6 +363,21 @@ def provision_detail(request, record_id):
         "parts": parts,
     }
     return render(request, "provisions/provision_detail.html", context)
+
+
+def _category_reading(provision):
+    """A provision with a category but no type: the category and its likeliest types (each a
+    ``ClauseType`` with its ``probability``), or None."""
+    reading = getattr(provision, "category_assignment", None)
+    if reading is None:
+        return None
+    types = ClauseType.objects.in_bulk([slug for slug, _ in reading.candidates], field_name="slug")
+    reading.types = []
+    for slug, probability in reading.candidates:
+        if slug in types:
+            types[slug].probability = probability
+            reading.types.append(types[slug])
+    return reading
 
 
 def _other_variants(provision, shown: Span) -> list[tuple]:

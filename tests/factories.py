@@ -444,7 +444,7 @@ def import_kangaroo_platforms(folder, encoder) -> None:
     import_platforms(
         folder,
         {
-            slug: f"# {slug}\n\n- Kangaroo zookeepers publish kangaroo feeding rotas weekly at "
+            slug: f"# {slug}\n\n- Kangaroo zookeepers shall not skip kangaroo feeding rotas at "
             f"{slug}.\n"
             for slug in ("gamma", "delta", "epsilon")
         },

@@ -228,7 +228,25 @@ def test_classify_gives_type_score_confidence_and_three_candidates(client, world
     scores = [data["score"], *(c["score"] for c in data["candidates"])]
     assert scores == sorted(scores, reverse=True)
     assert data["confidence"] in {"high", "medium", "low", None}
+    assert data["category"] == "child-safety" and data["states_rule"] is True
+    assert data["category_score"] >= data["score"]  # its types' probabilities, summed
     assert data["model_name"] == "fake-bag-of-words"
+
+
+def test_classify_reads_a_clause_under_its_context_as_the_worker_does(client, world):
+    def classify(**body):
+        response = client.post("/api/v1/classify/", body, content_type="application/json")
+        assert response.status_code == 200
+        return response.json()
+
+    alone = classify(text="minors;")
+    under = classify(text="minors;", context="You may not generate sexual content involving")
+    assert under["clause_type"]["score"] != alone["clause_type"]["score"]
+    assert classify(text="minors;", context="")["score"] == alone["score"]
+    refused = client.post(
+        "/api/v1/classify/", {"text": "x", "context": "y" * 1_001}, content_type="application/json"
+    )
+    assert refused.status_code == 400 and "context" in refused.json()["parameters"]
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,11 @@
 import json
+import subprocess
 
 import pytest
 
 from comparisons.classifier import confidence_band
 from comparisons.evaluation import evaluate, pairwise_scores
-from comparisons.taxonomy import LABELS, read_labels, read_taxonomy
+from comparisons.taxonomy import LABELS, NO_RULE, read_labels, read_taxonomy
 
 
 def test_pairwise_scores_count_only_cross_platform_pairs():
@@ -23,8 +24,26 @@ def test_confidence_bands():
     assert [confidence_band(p) for p in (0.9, 0.5, 0.31, 0.1)] == ["high", "medium", "low", None]
 
 
-def test_taxonomy_is_complete_and_labels_point_at_exact_spans(corpus_dir):
-    from provisions.parse import split_provisions
+def test_taxonomy_is_complete_and_labels_point_at_exact_spans(corpus_dir, ota_bundle, tmp_path):
+    from provisions.parse import segment_contexts, split_provisions
+
+    clone = tmp_path / "ota.git"
+
+    def source(label) -> str:
+        """The labelled file: in the corpus, or (with a commit) in the OTA bundle."""
+        if "commit" not in label:
+            return (corpus_dir / label["path"]).read_text(encoding="utf-8")
+        if not clone.exists():
+            subprocess.run(
+                ["git", "clone", "--quiet", "--bare", "--", str(ota_bundle), str(clone)],
+                check=True,
+            )
+        blob = f"{label['commit']}:{label['path']}"
+        return subprocess.run(
+            ["git", "--git-dir", str(clone), "cat-file", "blob", blob],
+            check=True,
+            capture_output=True,
+        ).stdout.decode("utf-8")
 
     taxonomy = read_taxonomy()
     slugs = {t["slug"] for t in taxonomy}
@@ -38,13 +57,21 @@ def test_taxonomy_is_complete_and_labels_point_at_exact_spans(corpus_dir):
     assert len({label["path"].split("/")[0] for label in labels}) >= 10
     spans = {}
     for label in labels:
-        assert label["clause_type"] in slugs
-        if label["path"] not in spans:
-            text = (corpus_dir / label["path"]).read_text(encoding="utf-8")
-            spans[label["path"]] = (text, {(s.start, s.end) for s in split_provisions(text)})
-        text, segments = spans[label["path"]]
+        assert label["clause_type"] in slugs | {NO_RULE}
+        key = (label["path"], label.get("commit"))
+        if key not in spans:
+            text = source(label)
+            segments = split_provisions(text)
+            contexts = segment_contexts(text, segments)
+            spans[key] = (
+                text,
+                {(s.start, s.end): c for s, c in zip(segments, contexts, strict=True)},
+            )
+        text, segments = spans[key]
         assert text[label["start"] : label["end"]] == label["text"]
-        assert (label["start"], label["end"]) in segments
+        # The context the classifier learns it under is the one a stored clause gets.
+        assert segments[(label["start"], label["end"])] == label["context"]
+    assert sum(label["clause_type"] == NO_RULE for label in labels) >= 50
     assert json.loads(LABELS.read_text())["taxonomy"] == "comparisons/data/clause_types.json"
 
 

@@ -17,7 +17,7 @@ from tests.factories import (
 NEW = {
     "zeta": "# Zeta rules\n\n- Never generate sexual material involving children.\n"
     "- These terms are governed by the laws of California.\n"
-    "- Kangaroo zookeepers publish kangaroo feeding rotas weekly at zeta.\n"
+    "- Kangaroo zookeepers shall not skip kangaroo feeding rotas at zeta.\n"
     "- You must be 18 years or older to use Zeta.\n"
 }
 

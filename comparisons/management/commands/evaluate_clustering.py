@@ -68,10 +68,15 @@ class Command(BaseCommand):
         )
         out(f"adjusted Rand index: {result.adjusted_rand:.3f}")
         out(f"accuracy (type of each provision): {result.accuracy:.3f}")
+        precision, recall, support = result.no_rule
+        out(
+            f"stating no rule ({support} labelled, scored apart): precision {precision:.3f}  "
+            f"recall {recall:.3f}"
+        )
         out("")
         out(f"{'clause type':34} {'precision':>9} {'recall':>7} {'support':>7}")
         for slug, (precision, recall, support) in sorted(result.per_type.items()):
-            flag = "  < 0.7" if precision < 0.7 else ""
+            flag = "  < 0.6" if precision < 0.6 and support >= 5 else ""
             out(f"{slug:34} {precision:9.2f} {recall:7.2f} {support:7d}{flag}")
 
     def stored(self, options):
