@@ -224,3 +224,40 @@ def test_the_stored_classifier_scores_as_the_trained_one(fake_encoder):
     np.testing.assert_allclose(loaded.probabilities(probe)[:, :3], reference.predict_proba(probe))
     assert (loaded.probabilities(probe)[:, 3] == 0).all()
     assert load_classifier("m", "e" * 64) is None  # another taxonomy: not this classifier
+
+
+@pytest.mark.realdata
+@pytest.mark.django_db
+def test_consent_fragments_and_a_no_training_promise_are_not_taken_for_bans(real_data):
+    """Issue 11: privacy-policy items naming consent as a legal basis were NCII bans, and
+    Cursor's promise not to train on content was a model-extraction restriction."""
+    from provisions.embeddings import get_encoder
+
+    fragments = {
+        ("Bardeen", "With Your Consent"),
+        ("Wordtune", "Consent (in some contexts)"),
+        ("GitHub", "or with your consent."),
+    }
+    promise = ("Cursor", "ANYSPHERE WILL NOT USE CONTENT TO TRAIN")
+    found = {}
+    for platform, text in [*fragments, promise]:
+        found[(platform, text)] = (
+            Provision.objects.filter(
+                document__platform__name__startswith=platform, text__contains=text
+            )
+            .order_by("-last_version__ordinal")
+            .first()
+        )
+        assert found[(platform, text)] is not None, (platform, text)
+    encoder = get_encoder()
+    embed_pending(encoder=encoder, document_ids=list({p.document_id for p in found.values()}))
+    assign_provisions(encoder=encoder)
+    for key in fragments:
+        assignment = Assignment.objects.filter(provision=found[key]).first()
+        assert assignment is None or assignment.clause_type.slug != "ncii", key
+    cursor = Assignment.objects.filter(provision=found[promise]).first()
+    assert cursor is None or cursor.clause_type.slug != "model-extraction"
+    # No other platform's NCII match is one of these fragments either.
+    assert not SimilarProvision.objects.filter(
+        other__in=found.values(), other__assignment__clause_type__slug="ncii"
+    ).exists()
