@@ -209,6 +209,7 @@ class BlindScore:
     pairs: dict[str, PairScore]  # all | cross_platform | blind
     adjusted_rand: float
     unassigned: list[str]  # ids of rule items stored with neither a type nor a category
+    category_only: list[str]  # ids of rule items stored with a category but no type
     discovered_only: list[str]  # ids of rule items whose type is a discovered (unnamed) one
     no_rule_typed: list[str]  # ids of no-rule items that were given a clause type
     per_type: dict[str, dict]  # slug -> {"assigned", "group", "correct", "precision"}
@@ -232,6 +233,7 @@ class BlindScore:
             "pairs": {name: score.as_dict() for name, score in self.pairs.items()},
             "adjusted_rand": round(self.adjusted_rand, 4),
             "unassigned": self.unassigned,
+            "category_only": self.category_only,
             "discovered_only": self.discovered_only,
             "no_rule_typed": self.no_rule_typed,
             "per_type": self.per_type,
@@ -358,6 +360,7 @@ def score_blind(
         unassigned=[
             item.id for item, found in rule if not found.clause_type and not found.category
         ],
+        category_only=[item.id for item, found in rule if found.category and not found.clause_type],
         discovered_only=[item.id for item, found in rule if found.discovered],
         no_rule_typed=[
             item.id

@@ -154,6 +154,7 @@ class Command(BaseCommand):
             f"unassigned: {len(score.unassigned)} of {score.rule_items} rule clauses have "
             f"neither a type nor a category"
         )
+        out(f"category without a type: {len(score.category_only)} of {score.rule_items}")
         out(f"discovered (unnamed) type only: {len(score.discovered_only)} of {score.rule_items}")
         out(
             f"no-rule fragments given a rule type: {len(score.no_rule_typed)} of "
