@@ -13,6 +13,7 @@ class EmailSubscriptionAdmin(admin.ModelAdmin):
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_display = ["url", "user", "scope_kind", "scope_key", "minimum", "created_at"]
+    list_select_related = ["user"]
     list_filter = ["minimum", "scope_kind"]
     search_fields = ["url", "user__username"]
     exclude = ["secret"]

@@ -9,6 +9,7 @@ class ClauseTypeAdmin(admin.ModelAdmin):
     list_filter = ["discovered", "category", "default_severity"]
     search_fields = ["name", "slug", "description"]
     autocomplete_fields = ["merged_into"]
+    list_select_related = ["merged_into"]
 
 
 @admin.register(Assignment)
@@ -26,4 +27,10 @@ class AssignmentAdmin(admin.ModelAdmin):
 @admin.register(SimilarProvision)
 class SimilarProvisionAdmin(admin.ModelAdmin):
     list_display = ["provision", "other", "similarity", "rank"]
+    # Named, not left to the admin: without it the changelist calls select_related() with no
+    # fields, which follows every non-null foreign key (versions, their texts, documents,
+    # variants, twice over): a join of over 12 tables that PostgreSQL plans with its genetic
+    # optimizer, at random, and once in a while so badly that the page never loads (the CI
+    # hang of stops 23 and 25).
+    list_select_related = ["provision", "other"]
     raw_id_fields = ["provision", "other"]

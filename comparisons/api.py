@@ -64,7 +64,7 @@ class ClauseTypeViewSet(
 
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"
-    filterset_fields = ["category", "default_severity", "discovered"]
+    filterset_fields = ["category", "binds", "default_severity", "discovered"]
     ordering_fields = ["name", "category", "platforms_having", "live_provisions"]
     ordering = ["category", "name"]
 

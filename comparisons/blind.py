@@ -244,6 +244,7 @@ def stored_items(
                 provision=provision,
                 overlap=overlap,
                 clause_type=clause_type.slug if clause_type else None,
+                binds=clause_type.binds if clause_type else "",
                 category=_category(assignment) if assignment else categories.get(provision),
                 discovered=bool(clause_type and clause_type.discovered),
                 links=frozenset(applicable),

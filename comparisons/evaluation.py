@@ -147,6 +147,7 @@ class GoldItem:
     platform: str
     group: str | None  # None: states no rule
     regulations: dict[str, bool] = field(default_factory=dict)  # slug -> clearly engaged?
+    binds: str = ""  # users | provider | user right (read with the rule)
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ class StoredItem:
     clause_type: str | None = None
     category: str | None = None
     discovered: bool = False
+    binds: str = ""  # whom the stored type's rule binds
     links: frozenset[str] = frozenset()  # applicable regulations (inherited or curated)
     suggested: frozenset[str] = frozenset()  # the worker's "possibly related" ones
 
@@ -215,6 +217,9 @@ class BlindScore:
     per_type: dict[str, dict]  # slug -> {"assigned", "group", "correct", "precision"}
     links: dict[str, PairScore | None]  # applicable | with_suggested (tp/fp/fn on labelled pairs)
     unmatched: list[str] = field(default_factory=list)
+    # Rule items with a written type: how many, and how many whose type binds whom the gold
+    # reading says (a type binding "both" parties never agrees).
+    binds: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -234,6 +239,7 @@ class BlindScore:
             "adjusted_rand": round(self.adjusted_rand, 4),
             "unassigned": self.unassigned,
             "category_only": self.category_only,
+            "binds": self.binds,
             "discovered_only": self.discovered_only,
             "no_rule_typed": self.no_rule_typed,
             "per_type": self.per_type,
@@ -255,6 +261,7 @@ def gold_items(blind: dict, platforms: set[str] | None = None) -> list[GoldItem]
             platform=item["platform"],
             group=item["group"],
             regulations=regulations.get(item["group"], {}) if item["group"] else {},
+            binds=item.get("binds", "") if item["group"] else "",
         )
         for item in blind["items"]
         if platforms is None or item["platform"] in platforms
@@ -361,6 +368,10 @@ def score_blind(
             item.id for item, found in rule if not found.clause_type and not found.category
         ],
         category_only=[item.id for item, found in rule if found.category and not found.clause_type],
+        binds={
+            "typed": sum(1 for _, found in rule if found.binds),
+            "agree": sum(1 for item, found in rule if found.binds and found.binds == item.binds),
+        },
         discovered_only=[item.id for item, found in rule if found.discovered],
         no_rule_typed=[
             item.id

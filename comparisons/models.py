@@ -13,10 +13,26 @@ class Severity(models.TextChoices):
     LOW = "low", "Low"
 
 
+class Binds(models.TextChoices):
+    """Whom a type's rule binds or protects: a promise of the provider is never matched or
+    counted with a restriction on users, since each states one rule and they are two types."""
+
+    USERS = "users", "Users (a restriction, obligation or concession)"
+    PROVIDER = "provider", "The provider (a promise, practice, disclaimer or reserved right)"
+    USER_RIGHT = "user right", "A right of users"
+    BOTH = "both", "Both parties (contract mechanics)"
+
+
 class ClauseType(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=200)
     category = models.CharField(max_length=40)
+    binds = models.CharField(
+        max_length=12,
+        choices=Binds.choices,
+        blank=True,
+        help_text="Whom the rule binds or protects; empty for a discovered type",
+    )
     description = models.TextField()
     default_severity = models.CharField(max_length=10, choices=Severity.choices)
     prototypes = models.JSONField(default=list, help_text="Example phrasings in our own words")

@@ -31,6 +31,7 @@ class ClauseTypeSerializer(SparseFieldsMixin, serializers.ModelSerializer):
             "slug",
             "name",
             "category",
+            "binds",
             "description",
             "default_severity",
             "discovered",

@@ -62,6 +62,7 @@ def load_clause_types(taxonomy: list[dict] | None = None, retired=None) -> dict[
                 defaults={
                     "name": row["name"],
                     "category": row["category"],
+                    "binds": row["binds"],
                     "description": row["description"],
                     "default_severity": row["default_severity"],
                     "prototypes": row["prototypes"],

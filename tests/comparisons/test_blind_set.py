@@ -97,6 +97,24 @@ def test_a_category_alone_is_not_unassigned_and_discovered_types_are_counted_apa
     assert score.discovered_only == ["b"]
     assert score.no_rule_typed == []  # a discovered type is not a rule type
     assert score.links == {"applicable": None, "with_suggested": None}
+    assert score.category_only == ["a"]
+
+
+def test_whom_a_stored_type_binds_is_scored_against_the_reading():
+    items = [
+        GoldItem("a", "p1", "x", binds="users"),
+        GoldItem("b", "p2", "y", binds="provider"),
+        GoldItem("c", "p3", "z", binds="user right"),
+        GoldItem("n", "p1", None),
+    ]
+    stored = [
+        StoredItem(1, 1.0, "t1", "c", binds="users"),  # agrees
+        StoredItem(2, 1.0, "t2", "c", binds="both"),  # a mutual type never agrees
+        StoredItem(3, 1.0, None, "c"),  # no type: not counted
+        StoredItem(4, 1.0, "t3", "c", binds="users"),  # no rule: not counted
+    ]
+    score = score_blind(items, stored, blind_platforms={"p1"})
+    assert score.binds == {"typed": 2, "agree": 1}
 
 
 def test_the_blind_set_is_labelled_by_rule_on_six_or_more_untrained_platforms():

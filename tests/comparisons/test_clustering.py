@@ -5,6 +5,7 @@ import pytest
 
 from comparisons.classifier import confidence_band
 from comparisons.evaluation import evaluate, pairwise_scores
+from comparisons.models import Binds
 from comparisons.taxonomy import LABELS, NO_RULE, read_labels, read_taxonomy
 
 
@@ -51,6 +52,7 @@ def test_taxonomy_is_complete_and_labels_point_at_exact_spans(corpus_dir, ota_bu
     assert len({t["name"] for t in taxonomy}) == len(taxonomy)  # a reader tells them apart
     for clause_type in taxonomy:
         assert clause_type["default_severity"] in {"critical", "high", "medium", "low"}
+        assert clause_type["binds"] in Binds.values
         assert len(clause_type["prototypes"]) >= 4 and clause_type["description"]
     labels = read_labels()
     assert len(labels) >= 250

@@ -80,3 +80,12 @@ def test_a_category_alone_is_stored_and_shown_on_the_provision_page(tmp_path, cl
     assert "Disputes, arbitration and courts" in html and "no single clause type" in html
     assert f'href="{types["class-action-waiver"].get_absolute_url()}"' in html
     assert not Assignment.objects.filter(provision=uncertain).exists()
+
+
+@pytest.mark.django_db
+def test_a_type_page_says_whom_its_rule_binds(client):
+    types = load_clause_types()
+    promise = client.get(types["no-training-promise"].get_absolute_url()).content.decode()
+    ban = client.get(types["model-extraction"].get_absolute_url()).content.decode()
+    assert "Binds or protects: <strong>The provider" in promise
+    assert "Binds or protects: <strong>Users" in ban

@@ -155,6 +155,10 @@ class Command(BaseCommand):
             f"neither a type nor a category"
         )
         out(f"category without a type: {len(score.category_only)} of {score.rule_items}")
+        out(
+            f"whom the rule binds: the stored type agrees with the reading for "
+            f"{score.binds['agree']} of {score.binds['typed']} typed rule clauses"
+        )
         out(f"discovered (unnamed) type only: {len(score.discovered_only)} of {score.rule_items}")
         out(
             f"no-rule fragments given a rule type: {len(score.no_rule_typed)} of "
