@@ -253,7 +253,7 @@ def _write_assignments(assigned, types, now) -> int:
                 runner_up.pk,
                 round(min(score, 1 - score) / 2, 4),
                 clause_type.default_severity,
-                f"default severity of the clause type “{clause_type.name}” (synthetic data)",
+                f"{clause_type.default_severity_rule} (synthetic data)",
                 "synthetic",
                 text_hash,
                 now,

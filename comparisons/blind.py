@@ -21,12 +21,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from comparisons.evaluation import GoldItem, StoredItem, best_span
-from comparisons.models import Assignment
+from comparisons.models import Assignment, CategoryAssignment
 from provisions import ingest
 from provisions.models import Provision, Span, TextEmbedding, Version
 
@@ -186,20 +185,14 @@ def wait_for_worker(
         time.sleep(every)
 
 
-def _category(assignment: Assignment) -> str | None:
-    clause_type = assignment.clause_type
-    category = getattr(assignment, "category", None) or getattr(clause_type, "category", None)
-    return str(category) if category else None
-
-
 def _category_only(ids: list[int]) -> dict[int, str]:
-    """Provisions stored with a category but no type (where the taxonomy has categories that
-    can be assigned alone: an uncertain choice between sibling types)."""
-    try:
-        model = apps.get_model("comparisons", "CategoryAssignment")
-    except LookupError:
-        return {}
-    return dict(model.objects.filter(provision_id__in=ids).values_list("provision_id", "category"))
+    """Provisions stored with a category but no type (an uncertain choice between sibling
+    types)."""
+    return dict(
+        CategoryAssignment.objects.filter(provision_id__in=ids).values_list(
+            "provision_id", "category"
+        )
+    )
 
 
 def stored_items(
@@ -245,7 +238,7 @@ def stored_items(
                 overlap=overlap,
                 clause_type=clause_type.slug if clause_type else None,
                 binds=clause_type.binds if clause_type else "",
-                category=_category(assignment) if assignment else categories.get(provision),
+                category=clause_type.category if clause_type else categories.get(provision),
                 discovered=bool(clause_type and clause_type.discovered),
                 links=frozenset(applicable),
                 suggested=frozenset(suggested),

@@ -147,8 +147,7 @@ def curate_clause_type(*, provision, clause_type, curator: str):
             "runner_up": replaced.clause_type if replaced else None,
             "runner_up_score": replaced.score if replaced else None,
             "severity": clause_type.default_severity,
-            "severity_rule": f"default severity of the clause type “{clause_type.name}”, "
-            f"chosen by curator {curator}",
+            "severity_rule": f"{clause_type.default_severity_rule}, chosen by curator {curator}",
             "model_name": "curator",
             "text_hash": provision.text_hash,
         },

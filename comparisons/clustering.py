@@ -26,6 +26,7 @@ from comparisons.classifier import (
 )
 from comparisons.discovery import CLUSTER_DISTANCE, discover_clusters
 from comparisons.models import (
+    DEFAULT_SEVERITY_RULE,
     Assignment,
     CategoryAssignment,
     ClauseType,
@@ -37,7 +38,6 @@ from provisions import embeddings
 from provisions.models import Provision, TextEmbedding
 
 SIMILAR_PER_PROVISION = 5
-DEFAULT_SEVERITY = "default severity of the clause type"
 logger = logging.getLogger(__name__)
 
 
@@ -93,16 +93,9 @@ def assign_provisions(*, encoder=None, provision_ids=None) -> dict[str, int]:
         Assignment.objects.exclude(basis="curated").delete()
         CategoryAssignment.objects.all().delete()
         chosen: dict[int, str] = dict(curated)
-        rows, no_rule = _classified(
+        rows, unassigned = _classified(
             provisions, probabilities, slugs, types, curated, chosen, encoder
         )
-        # Clauses read as stating no rule are not clustered either: headings and definitions
-        # would otherwise become "discovered types".
-        unassigned = [
-            i
-            for i, p in enumerate(provisions)
-            if p[0] not in chosen and p[0] not in no_rule and p[3] is None
-        ]
         texts = dict(
             Provision.objects.filter(pk__in=[provisions[i][0] for i in unassigned]).values_list(
                 "pk", "text"
@@ -162,9 +155,9 @@ def move_retired(provisions, probabilities, slugs, types, retired=None) -> int:
             successors.sort(key=lambda slug: -row[column[slug]])
         clause_type = types[successors[0]]
         assignment.clause_type = clause_type
-        if assignment.severity_rule.startswith(DEFAULT_SEVERITY):  # not a curator's severity
+        if assignment.severity_rule.startswith(DEFAULT_SEVERITY_RULE):  # not a curator's
             assignment.severity = clause_type.default_severity
-            assignment.severity_rule = f"{DEFAULT_SEVERITY} “{clause_type.name}”"
+            assignment.severity_rule = clause_type.default_severity_rule
         moved.append(assignment)
     Assignment.objects.bulk_update(moved, ["clause_type", "severity", "severity_rule"])
     ClauseType.objects.filter(slug__in=retired, discovered=False).delete()
@@ -177,7 +170,9 @@ def _classified(provisions, probabilities, slugs, types, curated, chosen, encode
     """The classifier's assignments of ``provisions`` (each a row of ``probabilities``): none
     for curated ones; a category alone (stored here, ``CategoryAssignment``) where no type
     reaches the lowest band but a category is clear. ``chosen`` gains the types. Returns the
-    assignments to create and the ids of provisions read as stating no rule."""
+    assignments to create and the indexes of the provisions left to clustering: live, untyped,
+    and not read as stating no rule (headings and definitions would otherwise become
+    "discovered types")."""
     categories = {slug: clause_type.category for slug, clause_type in types.items()}
     rows, category_rows, no_rule = [], [], set()
     for (provision_id, text_hash, _platform, _removed), row in zip(
@@ -219,13 +214,18 @@ def _classified(provisions, probabilities, slugs, types, curated, chosen, encode
                 runner_up=types[runner_up],
                 runner_up_score=round(runner_up_score, 4),
                 severity=clause_type.default_severity,
-                severity_rule=f"{DEFAULT_SEVERITY} “{clause_type.name}”",
+                severity_rule=clause_type.default_severity_rule,
                 model_name=encoder.name,
                 text_hash=text_hash,
             )
         )
     CategoryAssignment.objects.bulk_create(category_rows, batch_size=2000)
-    return rows, no_rule
+    left = [
+        i
+        for i, p in enumerate(provisions)
+        if p[0] not in chosen and p[0] not in no_rule and p[3] is None
+    ]
+    return rows, left
 
 
 def assign_some(provision_ids, *, encoder, taxonomy, classifier) -> dict[str, int]:
@@ -264,14 +264,9 @@ def assign_some(provision_ids, *, encoder, taxonomy, classifier) -> dict[str, in
         mine.exclude(basis="curated").delete()
         CategoryAssignment.objects.filter(provision_id__in=ids).delete()
         chosen: dict[int, str] = dict(curated)
-        rows, no_rule = _classified(
+        rows, unassigned = _classified(
             provisions, probabilities, slugs, types, curated, chosen, encoder
         )
-        unassigned = [
-            i
-            for i, p in enumerate(provisions)
-            if p[0] not in chosen and p[0] not in no_rule and p[3] is None
-        ]
         joined = _join_discovered(
             [provisions[i] for i in unassigned], matrix[unassigned], encoder=encoder
         )
@@ -368,7 +363,7 @@ def _in_cluster(provision_id, text_hash, clause_type, score: float, encoder) -> 
         severity=clause_type.default_severity,
         severity_rule="discovered clusters are rated low until a curator reviews them"
         if clause_type.discovered
-        else f"{DEFAULT_SEVERITY} “{clause_type.name}”",
+        else clause_type.default_severity_rule,
         model_name=encoder.name,
         text_hash=text_hash,
     )

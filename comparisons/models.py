@@ -13,6 +13,11 @@ class Severity(models.TextChoices):
     LOW = "low", "Low"
 
 
+# How an assignment's severity rule begins when it is the type's default severity (a curator may
+# set another severity, with a rule of their own).
+DEFAULT_SEVERITY_RULE = "default severity of the clause type"
+
+
 class Binds(models.TextChoices):
     """Whom a type's rule binds or protects: a promise of the provider is never matched or
     counted with a restriction on users, since each states one rule and they are two types."""
@@ -54,6 +59,11 @@ class ClauseType(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("comparisons:clause_type", args=[self.slug])
+
+    @property
+    def default_severity_rule(self) -> str:
+        """The severity rule of an assignment that takes this type's default severity."""
+        return f"{DEFAULT_SEVERITY_RULE} “{self.name}”"
 
 
 class Confidence(models.TextChoices):

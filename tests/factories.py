@@ -175,8 +175,7 @@ def curate(provision, clause_type, *, severity_rule=None) -> Assignment:
             "confidence": "high",
             "basis": "curated",
             "severity": clause_type.default_severity,
-            "severity_rule": severity_rule
-            or f"default severity of the clause type “{clause_type.name}”",
+            "severity_rule": severity_rule or clause_type.default_severity_rule,
             "model_name": "curator",
             "text_hash": provision.text_hash,
         },
@@ -277,7 +276,7 @@ def assign_by_words(types=TYPES) -> dict[str, ClauseType]:
     for provision in Provision.objects.filter(assignment__isnull=True):
         for slug, (_n, _c, severity, words) in types.items():
             if any(word in provision.text for word in words):
-                rule = f"default severity of the clause type “{made[slug].name}”"
+                rule = made[slug].default_severity_rule
                 assign(
                     provision,
                     made[slug],
