@@ -10,6 +10,7 @@ from rest_framework import serializers
 from atlas.serializers import RecordURLField, SlugListField, SparseFieldsMixin
 from comparisons.compare import MAX_PLATFORMS, MIN_PLATFORMS
 from comparisons.models import ClauseType, Severity
+from provisions.texts import UnknownText, parse_column
 
 
 class ClauseTypeSerializer(SparseFieldsMixin, serializers.ModelSerializer):
@@ -101,7 +102,10 @@ class ClauseTypeDetailSerializer(ClauseTypeSerializer):
 
 class CompareParameters(serializers.Serializer):
     platforms = serializers.CharField(
-        help_text=f"{MIN_PLATFORMS} to {MAX_PLATFORMS} platform slugs, comma-separated"
+        help_text=f"{MIN_PLATFORMS} to {MAX_PLATFORMS} columns, comma-separated: a platform slug "
+        "(each document read in its main text) or slug:variant, such as openai:eu-en (each "
+        "document read in its text of that variant where it has one, else its main text); "
+        "one platform may be read in two texts"
     )
     category = serializers.CharField(required=False, help_text="One clause-type category")
     severity = serializers.ChoiceField(choices=Severity.values, required=False)
@@ -116,6 +120,11 @@ class CompareParameters(serializers.Serializer):
             raise serializers.ValidationError(
                 f"Give {MIN_PLATFORMS} to {MAX_PLATFORMS} platform slugs, comma-separated."
             )
+        for token in slugs:
+            try:
+                parse_column(token)
+            except UnknownText as error:
+                raise serializers.ValidationError(str(error)) from None
         return slugs
 
 
@@ -135,6 +144,12 @@ class CountField(serializers.IntegerField):
 
 class CellSerializer(serializers.Serializer):
     platform = serializers.CharField(source="platform.slug")
+    text = serializers.CharField(
+        source="choice",
+        allow_null=True,
+        help_text="The texts read: main, or a variant key (its documents' main text where "
+        "they have none)",
+    )
     total = serializers.IntegerField(help_text="Live provisions of this type on this platform")
     shown = CountField(
         source="assignments", help_text="How many of them are listed (best score first)"
@@ -159,9 +174,33 @@ class GroupSerializer(serializers.Serializer):
     rows = RowSerializer(many=True)
 
 
+class ColumnSerializer(serializers.Serializer):
+    column = serializers.CharField(source="token", help_text="openai or openai:eu-en")
+    platform = serializers.CharField(source="platform.slug")
+    text = serializers.CharField(source="choice", help_text="main, or a variant key")
+    name = serializers.CharField(help_text='"OpenAI (EU, en text)"')
+    documents_in_text = serializers.IntegerField(
+        source="own", help_text="Documents read in the variant's own text (0 for main)"
+    )
+    documents_in_main_text = serializers.IntegerField(
+        source="fallback", help_text="Documents without that variant, read in their main text"
+    )
+
+
+class ColumnTokensField(serializers.ListField):
+    child = serializers.CharField()
+
+    def to_representation(self, columns):
+        return [column.token for column in columns]
+
+
 class CompareSerializer(serializers.Serializer):
-    platforms = SlugListField()
-    unknown = serializers.ListField(child=serializers.CharField(), help_text="Not platforms")
+    platforms = ColumnTokensField(help_text="The columns, as asked (openai, openai:eu-en)")
+    columns = ColumnSerializer(many=True, source="platforms")
+    unknown = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Left out: not platforms, or texts none of the platform's documents has",
+    )
     considered = serializers.IntegerField(help_text="Clause types left after the filters")
     groups = GroupSerializer(many=True)
     absent = SlugListField(help_text="Clause types none of the platforms has")

@@ -18,8 +18,15 @@ from comparisons.pictures import adoption_chart
 from comparisons.queries import clause_type_coverage
 from comparisons.taxonomy import retired_types
 from provisions.citations import provision_permalink
-from provisions.currency import document_currency
-from provisions.models import VERSION_TAG_LENGTH, Document, Platform, Provision
+from provisions.currency import variant_currency
+from provisions.models import (
+    VERSION_TAG_LENGTH,
+    Document,
+    Platform,
+    Provision,
+    format_version_id,
+)
+from provisions.texts import other_texts
 from regulations.models import ClauseTypeLink, Regulation
 from regulations.queries import engaging_clause_types
 
@@ -97,14 +104,16 @@ def _retired_type(request, retired: dict):
 
 
 def _currency(cells):
-    """Last capture and tracking state of the documents the cells quote."""
-    return document_currency(
-        {a.provision.document_id for cell in cells if cell for a in cell.assignments}
+    """Last capture of the texts the cells quote (each clause dated by its own text) and
+    whether their documents are still tracked."""
+    return variant_currency(
+        {a.provision.variant_id for cell in cells if cell for a in cell.assignments}
     )
 
 
 def _selection(request) -> list[str]:
-    """Platform slugs from ``?platforms=a,b`` or from checkboxes (``?platforms=a&platforms=b``)."""
+    """Columns from ``?platforms=a,b:eu-en`` or from checkboxes (``?platforms=a&platforms=b``):
+    platform slugs, each optionally with the text it is read in (``provisions.texts``)."""
     values = request.GET.getlist("platforms")
     return list(dict.fromkeys(s.strip() for v in values for s in v.split(",") if s.strip()))
 
@@ -133,20 +142,31 @@ def _table_or_error(slugs, options, *, per_cell=PER_CELL):
     engaging = engaging_clause_types(options.pop("regulation", None))
     table = compare_table(platforms=slugs, per_cell=per_cell, clause_types=engaging, **options)
     if len(table.platforms) < MIN_PLATFORMS:
-        return None, f"Unknown platform: {', '.join(table.unknown)}."
+        return None, f"Unknown platform or text: {', '.join(table.unknown)}."
     return table, None
 
 
-def _with_variants(platforms) -> list[Document]:
-    """The chosen platforms' documents with several texts (an EU and a global one): their
-    provisions are counted in each text, so the page says so and links their comparison."""
+def _with_variants(columns) -> list[Document]:
+    """The chosen platforms' documents with several texts (an EU and a global one): a column
+    reads one of them, so the page says which and links their comparison."""
     return list(
-        Document.objects.filter(platform__in=platforms)
+        Document.objects.filter(platform__in={column.platform for column in columns})
         .annotate(texts=Count("variants"))
         .filter(texts__gt=1)
         .select_related("platform")
         .order_by("platform__name", "name")
     )
+
+
+def _picker() -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(slug, name, the other texts its documents hold as (token, label)) per tracked
+    platform: the picker offers a platform's main texts and each of its regional texts."""
+    platforms = list(Platform.objects.tracked().only("slug", "name"))
+    texts = other_texts(platforms)
+    return [
+        (p.slug, p.name, [(f"{p.slug}:{choice}", label) for choice, label in texts.get(p.pk, [])])
+        for p in platforms
+    ]
 
 
 def compare(request):
@@ -163,7 +183,7 @@ def compare(request):
         "selected": slugs,
         "options": options,
         "query": query,
-        "platforms": Platform.objects.tracked().values_list("slug", "name"),
+        "platforms": _picker(),
         "categories": ClauseType.objects.values_list("category", flat=True)
         .distinct()
         .order_by("category"),
@@ -192,11 +212,13 @@ def compare_csv(request):
     provisions = [
         a.provision for row in table.rows for cell in row.cells if cell for a in cell.assignments
     ]
-    versions = dict(
-        Provision.objects.filter(pk__in=[p.pk for p in provisions]).values_list(
-            "pk", "last_version__sha256"
-        )
-    )
+    # The version a clause was last seen in, by its public ID (which names its variant)
+    versions = {
+        pk: format_version_id(document_id, variant_key, sha256[:VERSION_TAG_LENGTH])
+        for pk, document_id, variant_key, sha256 in Provision.objects.filter(
+            pk__in=[p.pk for p in provisions]
+        ).values_list("pk", "document_id", "last_version__variant_key", "last_version__sha256")
+    }
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="atlas-compare.csv"'
     writer = csv.writer(response)
@@ -205,14 +227,14 @@ def compare_csv(request):
         for row in group.rows:
             for platform, cell in zip(table.platforms, row.cells, strict=True):
                 start = [group.category, row.clause_type.slug, row.clause_type.name]
-                start += [platform.slug, platform.name]
+                start += [platform.token, platform.name]  # the column: platform and text
                 if cell is None:
                     writer.writerow([*start, "", "", "", "", "", "", "", "no provision found"])
                     continue
                 for assignment in cell.assignments:
                     provision = assignment.provision
                     document = provision.document
-                    version = f"{document.record_id}@{versions[provision.pk][:VERSION_TAG_LENGTH]}"
+                    version = versions[provision.pk]
                     writer.writerow(
                         [
                             *start,

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef, Subquery
 
-from provisions.models import Capture, Document
+from provisions.models import Capture, Document, Variant
 
 
 class Currency(NamedTuple):
@@ -40,6 +40,17 @@ def document_currency(document_ids) -> dict[int, Currency]:
     rows = (
         Document.objects.filter(pk__in=list(document_ids))
         .annotate(**currency_annotations())
+        .values_list("pk", "last_captured_at", "tracked")
+    )
+    return {pk: Currency(last, tracked) for pk, last, tracked in rows}
+
+
+def variant_currency(variant_ids) -> dict[int, Currency]:
+    """The same for texts, keyed by variant id: a clause is dated by the capture of its own
+    text (the EU text's capture never dates a clause of the global text). One query."""
+    rows = (
+        Variant.objects.filter(pk__in=list(variant_ids))
+        .annotate(**currency_annotations("document_id", "pk"))
         .values_list("pk", "last_captured_at", "tracked")
     )
     return {pk: Currency(last, tracked) for pk, last, tracked in rows}

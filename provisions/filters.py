@@ -9,6 +9,7 @@ from django_filters import rest_framework as df
 from rest_framework.exceptions import ValidationError
 
 from provisions.models import Document, Provision, Version, format_record_id, parse_record_id
+from provisions.texts import UnknownText, parse_choice, read_in
 from regulations.models import Regulation
 from regulations.queries import provisions_addressing
 
@@ -119,6 +120,12 @@ class ProvisionFilter(df.FilterSet):
         method="filter_live",
         help_text="true: in the latest version; false: removed",
     )
+    variant = df.CharFilter(
+        method="filter_variant",
+        help_text="Which text of each document: main (its main text), or a variant key such "
+        "as eu-en (its text of that variant, or its main text where it has none; default: the "
+        "undeclared text). Absent: every text",
+    )
 
     class Meta:
         model = Provision
@@ -131,6 +138,7 @@ class ProvisionFilter(df.FilterSet):
             "regulation",
             "live",
             "kind",
+            "variant",
         ]
 
     def filter_regulation(self, queryset, name, value):
@@ -138,6 +146,14 @@ class ProvisionFilter(df.FilterSet):
         if regulation is None:
             return queryset.none()
         return queryset.filter(pk__in=provisions_addressing(regulation).values("pk"))
+
+    def filter_variant(self, queryset, name, value):
+        if not value:
+            return queryset
+        try:
+            return read_in(queryset, parse_choice(value))
+        except UnknownText as error:
+            raise ValidationError({"variant": [str(error)]}) from None
 
     def filter_live(self, queryset, name, value):
         return queryset.filter(removed_in__isnull=value == "true")

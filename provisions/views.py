@@ -14,7 +14,12 @@ from comparisons.pictures import category_coverage
 from comparisons.queries import clause_type_coverage
 from provisions import citations, verification
 from provisions import search as provision_search
-from provisions.currency import Currency, currency_annotations, document_currency
+from provisions.currency import (
+    Currency,
+    currency_annotations,
+    document_currency,
+    variant_currency,
+)
 from provisions.diff import diff_versions, diff_words
 from provisions.embeddings import ModelUnavailable, WarmingUp, semantic_search
 from provisions.exports import provision_csv
@@ -30,6 +35,7 @@ from provisions.models import (
 from provisions.permalinks import moved_version_query, redirect_with_query
 from provisions.pictures import version_timeline
 from provisions.search import SearchMode, excerpt, filter_provisions, ranked, search_query
+from provisions.texts import UnknownText, parse_choice, read_in, text_choices
 from provisions.verification import VerifyError
 from regulations import queries as regulation_queries
 from regulations.queries import applicable_regulations, suggested_regulations
@@ -465,6 +471,13 @@ def _candidates(request):
     candidates = filter_provisions(Provision.objects.all(), FACETS, filters)
     if filters["regulation"]:
         candidates = candidates.distinct()  # a clause type can link a regulation twice
+    # Which text of each document (``provisions.texts``): what a compare column's count read
+    variant = request.GET.get("variant", "")
+    try:
+        filters["variant"] = parse_choice(variant) if variant else ""
+    except UnknownText:
+        filters["variant"] = ""
+    candidates = read_in(candidates, filters["variant"] or None)
     status = request.GET.get("status", "")
     filters["status"] = status if status in STATUSES else ""
     if filters["status"] == "in_force":
@@ -515,14 +528,14 @@ def search(request):
         paginator = Paginator(hits, SEARCH_PAGE_SIZE)
         paginator.count = total  # known from the facet query: no separate COUNT(*)
         page = paginator.get_page(request.GET.get("page"))
-        currency = document_currency({result.document_id for result in page})
+        currency = variant_currency({result.variant_id for result in page})
         for result in page:
-            result.currency = currency.get(result.document_id)
+            result.currency = currency.get(result.variant_id)
             if q and mode == SearchMode.TEXT:
                 result.excerpt = excerpt(result.text, getattr(result, "snippet", ""))
     context = {"q": q, "mode": mode, "filters": filters, "page": page, "facets": facets}
     context.update(severities=Severity.choices, unavailable=unavailable, warming=warming)
-    context.update(filtered=filtered, statuses=STATUSES.items())
+    context.update(filtered=filtered, statuses=STATUSES.items(), texts=text_choices())
     template = "provisions/search.html#results" if request.htmx else "provisions/search.html"
     # 503 tells clients and crawlers it is temporary; htmx swaps only 2xx responses, so its
     # fragment comes with 200 and the same message.
@@ -540,7 +553,7 @@ def search_csv(request):
     if not q and not any(filters.values()):
         return HttpResponse(
             "Give a query (q) or at least one filter (platform, clause_type, severity, "
-            "regulation, status).",
+            "regulation, status, variant).",
             status=400,
             content_type="text/plain; charset=utf-8",
         )

@@ -36,18 +36,20 @@ def _list_url() -> str:
     return reverse("provisions:search")
 
 
-def provisions_list_url(platform_slug: str, clause_type_slug: str) -> str:
-    """The full list of a platform's provisions of a type in force (what a cell's count counts)."""
-    query = urlencode(
-        {"platform": platform_slug, "clause_type": clause_type_slug, "status": "in_force"}
-    )
-    return escape(f"{_list_url()}?{query}")
+def provisions_list_url(platform_slug: str, clause_type_slug: str, choice=None) -> str:
+    """The full list of a platform's provisions of a type in force, in the texts the cell
+    read (what a cell's count counts; ``provisions.texts``)."""
+    params = {"platform": platform_slug, "clause_type": clause_type_slug, "status": "in_force"}
+    if choice is not None:
+        params["variant"] = choice
+    return escape(f"{_list_url()}?{urlencode(params)}")
 
 
-def as_of(document_id, currency) -> str:
-    """``in force as of <last capture>``, and "not tracked now" where no declaration fetches
-    the document any more (``currency``: ``provisions.currency.document_currency``)."""
-    known = (currency or {}).get(document_id)
+def as_of(variant_id, currency) -> str:
+    """``in force as of <last capture of its text>``, and "not tracked now" where no
+    declaration fetches the document any more (``currency``:
+    ``provisions.currency.variant_currency``)."""
+    known = (currency or {}).get(variant_id)
     if known is None or known.last_captured_at is None:
         return ""
     stale = "" if known.tracked else ' <span class="badge badge-stale">not tracked now</span>'
@@ -61,6 +63,7 @@ def as_of(document_id, currency) -> str:
 def compare_row(row, platform_count, platforms=None, currency=None):
     slug = escape(row.clause_type.slug)
     type_url = _url_pattern("comparisons:clause_type").replace(SENTINEL, slug)
+    # ``platforms``: the table's columns (``provisions.texts.Texts``), named with their text
     names = [p.name for p in platforms] if platforms else [None] * len(row.cells)
     cells = "".join(
         _cell(cell, row.clause_type.slug, name, currency)
@@ -83,9 +86,9 @@ def _cell(cell, clause_type_slug, platform_name, currency) -> str:
     count = f"{cell.total} provision{'' if cell.total == 1 else 's'}"
     more = (
         f' <a class="count-link" data-count="{cell.total}" '
-        f'href="{provisions_list_url(cell.platform.slug, clause_type_slug)}">{count}'
-        f'<span class="visually-hidden"> of {escape(cell.platform.name)} in force: '
-        f"the full list</span></a>"
+        f'href="{provisions_list_url(cell.platform.slug, clause_type_slug, cell.choice)}">'
+        f'{count}<span class="visually-hidden"> of {escape(platform_name or cell.platform.name)}'
+        f" in force: the full list</span></a>"
         if cell.total > 1
         else ""
     )
@@ -99,7 +102,7 @@ def _cell(cell, clause_type_slug, platform_name, currency) -> str:
         f'<pre class="exact-text">{escape(provision.text)}</pre></details></details>'
         f'<p class="cell-meta"><a href="{url}"><code>{record_id}</code></a> '
         f'<span class="muted">{escape(provision.document.name)}</span> '
-        f"{as_of(provision.document_id, currency)}</p></td>"
+        f"{as_of(provision.variant_id, currency)}</p></td>"
     )
 
 
@@ -120,14 +123,15 @@ def platform_cards(cells, clause_type=None, currency=None):
             f'<p class="meta"><a href="{provision_url.replace(SENTINEL, a.provision.record_id)}">'
             f"<code>{a.provision.record_id}</code></a> {escape(a.provision.document.name)}"
             f' · <span title="{SCORE_MEANING}">score {a.score:.2f}</span>'
-            f" {as_of(a.provision.document_id, currency)}</p>"
+            f" {as_of(a.provision.variant_id, currency)}</p>"
             for a in cell.assignments
         )
         count = f"{cell.total} provision{'' if cell.total == 1 else 's'} in force"
         if clause_type is not None:
             count = (
                 f'<a class="count-link" data-count="{cell.total}" '
-                f'href="{provisions_list_url(cell.platform.slug, clause_type.slug)}">{count}'
+                f'href="{provisions_list_url(cell.platform.slug, clause_type.slug, cell.choice)}">'
+                f"{count}"
                 f'<span class="visually-hidden"> of {escape(cell.platform.name)}</span></a>'
             )
         typical = f", the {len(cell.assignments)} best-scored shown" if cell.more else ""

@@ -46,14 +46,40 @@ def platform_list_items(platforms):
 
 @register.simple_tag
 def platform_checkboxes(platforms, selected):
-    """The compare page's platform picker: one checkbox per (slug, name) pair."""
+    """The compare page's platform picker: one checkbox per platform, read in its documents'
+    main texts (``platforms``: (slug, name, [(token, label)]) from
+    ``comparisons.views._picker``)."""
     chosen = set(selected)
     return mark_safe(  # noqa: S308 - every value is escaped
-        "\n".join(
-            f'<label class="chip"><input type="checkbox" name="platforms" value="{escape(slug)}"'
-            f"{' checked' if slug in chosen else ''}> {escape(name)}</label>"
-            for slug, name in platforms
-        )
+        "\n".join(_checkbox(slug, name, chosen) for slug, name, _ in platforms)
+    )
+
+
+@register.simple_tag
+def text_checkboxes(platforms, selected):
+    """Then one checkbox per other text the platforms' documents hold ("OpenAI (EU, en
+    text)"), under "Regional texts", open when one is chosen; nothing when there are none."""
+    chosen = set(selected)
+    boxes = [
+        _checkbox(token, f"{name} ({label} text)", chosen)
+        for _, name, others in platforms
+        for token, label in others
+    ]
+    if not boxes:
+        return ""
+    opened = " open" if any(":" in value for value in chosen) else ""
+    return mark_safe(  # noqa: S308 - every value is escaped
+        f'<details class="texts-picker"{opened}><summary>Regional texts '
+        f'<span class="muted">({len(boxes)}): read a platform in its EU or other text, beside '
+        f"or instead of its main one</span></summary>"
+        f'<div class="picker-grid">{"".join(boxes)}</div></details>'
+    )
+
+
+def _checkbox(value: str, label: str, chosen: set) -> str:
+    return (
+        f'<label class="chip"><input type="checkbox" name="platforms" value="{escape(value)}"'
+        f"{' checked' if value in chosen else ''}> {escape(label)}</label>"
     )
 
 

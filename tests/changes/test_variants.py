@@ -1,6 +1,9 @@
 """Differences between two variants of one document (issue 19): clauses paired as between
 versions, each difference graded by the change rules; on a page and in the API."""
 
+import csv
+import io
+
 import pytest
 
 from changes.variants import compare_variants
@@ -222,3 +225,87 @@ def test_wordings_too_long_to_diff_during_a_request_are_shown_side_by_side(clien
     page = client.get(page_url(document)).content.decode()
     assert "Too long to mark word by word here" in page
     assert page.count("harass people in any way") == 2 * 150
+
+
+@pytest.fixture
+def typed(document):
+    """The two texts' clauses given clause types by their words: arbitration is only in the
+    global text, withdrawal only in the EU one, harassment in both (reworded)."""
+    from provisions.models import Provision
+    from tests.factories import assign, make_clause_type
+
+    types = {
+        "arbitration": make_clause_type("arbitration", name="Arbitration"),
+        "withdrawal": make_clause_type("withdrawal", name="Right of withdrawal"),
+        "harassment": make_clause_type("harassment", name="Harassment ban"),
+    }
+    for provision in Provision.objects.filter(document=document):
+        for slug, word in [("arbitration", "arbitration"), ("withdrawal", "withdraw")]:
+            if word in provision.text:
+                assign(provision, types[slug])
+        if "harass" in provision.text:
+            assign(provision, types["harassment"])
+    return types
+
+
+def test_compare_reads_a_platform_in_its_main_or_its_eu_text_side_by_side(client, typed):
+    from comparisons.compare import compare_table
+
+    table = compare_table(platforms=["acme-chat", "acme-chat:eu-en", "acme-chat:us-en"])
+    assert [c.name for c in table.platforms] == ["Acme Chat", "Acme Chat (EU, en text)"]
+    assert [c.token for c in table.platforms] == ["acme-chat", "acme-chat:eu-en"]
+    assert table.unknown == ["acme-chat:us-en"]  # no document of it has a US text
+    assert (table.platforms[1].own, table.platforms[1].fallback) == (1, 0)
+    rows = {row.clause_type.slug: row for row in table.rows}
+    main, eu = rows["arbitration"].cells
+    assert ARBITRATION in main.provisions[0].text and eu is None
+    main, eu = rows["withdrawal"].cells
+    assert main is None and WITHDRAW in eu.provisions[0].text
+    main, eu = rows["harassment"].cells
+    # each text counted once: the EU column quotes the EU wording, never both
+    assert (main.total, eu.total) == (1, 1)
+    assert "harass other" in main.provisions[0].text
+    assert "harass or threaten" in eu.provisions[0].text
+    assert (main.choice, eu.choice) == ("main", "eu-en")
+
+
+def test_the_compare_page_names_each_columns_text_and_dates_it_by_that_text(client, typed):
+    page = client.get("/compare/", {"platforms": "acme-chat,acme-chat:eu-en"}).content.decode()
+    assert "Acme Chat (EU, en text)" in page
+    assert "1 document in EU, en text" in page
+    assert "in force as of its last capture, 2025-02-01" in page  # the EU text's capture
+    assert "in force as of its last capture, 2025-01-01" in page  # the global text's
+    assert 'value="acme-chat:eu-en" checked' in page  # the picker offers the EU text
+    csv_rows = client.get("/compare/csv/", {"platforms": "acme-chat,acme-chat:eu-en"})
+    rows = list(csv.DictReader(io.StringIO(csv_rows.content.decode())))
+    withdrawal = next(r for r in rows if r["clause_type"] == "withdrawal" and r["version_id"])
+    assert (withdrawal["platform"], withdrawal["platform_name"]) == (
+        "acme-chat:eu-en",
+        "Acme Chat (EU, en text)",
+    )
+    eu_version = typed["withdrawal"].assignments.get().provision.last_version.public_id
+    assert "~eu-en@" in eu_version and withdrawal["version_id"] == eu_version
+    refused = client.get("/compare/", {"platforms": "acme-chat:us-en,acme-chat:<b>"})
+    assert refused.status_code == 400 and "<b>" not in refused.content.decode()
+
+
+def test_a_list_reads_the_texts_its_count_read(client, typed):
+    base = "/search/?platform=acme-chat&clause_type=harassment&status=in_force"
+    every = client.get(base).content.decode()
+    assert every.count('<li class="result">') == 2
+    for choice, wording in [("main", "harass other"), ("eu-en", "harass or threaten")]:
+        page = client.get(f"{base}&variant={choice}").content.decode()
+        assert page.count('<li class="result">') == 1 and wording in page
+    assert client.get(f"{base}&variant=%3Cx%3E").content.decode().count('class="result"') == 2
+    api = "/api/v1/provisions/"
+    body = client.get(api, {"clause_type": "harassment", "variant": "eu-en"}).json()
+    assert [p["text"] for p in body["results"]] == [
+        "You must not use the service to harass or threaten other people."
+    ]
+    bad = client.get(api, {"variant": "eu en"})
+    assert bad.status_code == 400 and "variant" in bad.json()["parameters"]
+    compare = client.get("/api/v1/compare/", {"platforms": "acme-chat,acme-chat:eu-en"}).json()
+    assert compare["platforms"] == ["acme-chat", "acme-chat:eu-en"]
+    assert compare["columns"][1]["name"] == "Acme Chat (EU, en text)"
+    refused = client.get("/api/v1/compare/", {"platforms": "acme-chat,acme-chat:eu en"})
+    assert refused.status_code == 400 and "platforms" in refused.json()["parameters"]

@@ -118,7 +118,7 @@ def test_compare_only_differences_and_filters_on_the_page(client, world):
     [
         ("platforms=alpha", "Pick at least 2 platforms"),
         ("platforms=" + ",".join(f"p{i}" for i in range(9)), "Pick at most 8 platforms"),
-        ("platforms=nobody,nothing", "Unknown platform: nobody, nothing"),
+        ("platforms=nobody,nothing", "Unknown platform or text: nobody, nothing"),
     ],
 )
 def test_compare_refuses_bad_selections(client, world, query, message):

@@ -95,6 +95,7 @@ def page_kinds(live_server) -> dict[str, str]:
     }
     if usage.variants.count() > 1:
         paths["variants"] = f"/changes/platforms/alpha/{usage.slug}/variants/"
+        paths["compare-texts"] = "/compare/?platforms=alpha,alpha:eu-en,beta"
     return {name: f"{live_server.url}{path}" for name, path in paths.items()}
 
 

@@ -123,3 +123,51 @@ def test_the_llama_api_terms_eu_and_global_differences_are_the_real_ones(eu_impo
     page = client.get(f"/changes/platforms/{document.platform.slug}/{document.slug}/variants/")
     assert page.status_code == 200
     assert "(xii) circumvent, violate, hack, disable" in page.content.decode()
+
+
+@pytest.mark.slow
+def test_compare_reads_the_llama_api_terms_in_the_global_and_the_eu_text(eu_imported, db, client):
+    """One platform read in two columns: its main texts, and its EU texts where a document
+    has one. The clauses read above are typed by hand (no classifier runs here): rule (xii)
+    exists only in the EU text; the camera clause is in both, spelled two ways."""
+    from comparisons.compare import compare_table
+    from provisions.texts import read_in
+    from tests.factories import assign, make_clause_type
+
+    document = Capture.objects.filter(path="Llama API/Terms of Service").first().version.document
+    platform = document.platform
+    live = Provision.objects.live().filter(document=document)
+    limits, cameras = make_clause_type("rate-limits"), make_clause_type("camera-rules")
+    for provision in live:
+        if provision.text.startswith("(xii) circumvent, violate, hack, disable"):
+            assign(provision, limits)
+        if provision.text.startswith("Camera surveillance systems"):
+            assign(provision, cameras)
+    table = compare_table(platforms=[platform.slug, f"{platform.slug}:eu-en"])
+    assert [column.token for column in table.platforms] == [platform.slug, f"{platform.slug}:eu-en"]
+    rows = {row.clause_type.slug: row for row in table.rows}
+    main, eu = rows["rate-limits"].cells
+    assert main is None and eu.total == 1
+    main, eu = rows["camera-rules"].cells
+    assert (main.total, eu.total) == (1, 1)
+    assert main.provisions[0].text.endswith("data centre;")
+    assert eu.provisions[0].text.endswith("data center;")
+
+    # What each reading keeps, counted independently per document and variant.
+    everything = Provision.objects.live().filter(document__platform=platform)
+    counts = defaultdict(dict)
+    for document_id, key in everything.values_list("document_id", "variant__key"):
+        counts[document_id][key] = counts[document_id].get(key, 0) + 1
+    main_key = {
+        d.pk: d.latest_version.variant.key
+        for d in platform.documents.select_related("latest_version__variant")
+    }
+    assert read_in(everything, "main").count() == sum(
+        keys.get(main_key[d], 0) for d, keys in counts.items()
+    )
+    assert read_in(everything, "eu-en").count() == sum(
+        keys["eu-en"] if "eu-en" in keys else keys.get(main_key[d], 0) for d, keys in counts.items()
+    )
+    assert read_in(everything, None).count() == sum(sum(k.values()) for k in counts.values())
+    page = client.get("/compare/", {"platforms": f"{platform.slug},{platform.slug}:eu-en"})
+    assert page.status_code == 200 and "(EU, en text)" in page.content.decode()
