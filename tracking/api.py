@@ -25,12 +25,21 @@ class TrackingSerializer(serializers.ModelSerializer):
     last_failure = serializers.CharField(read_only=True, allow_null=True)
     last_error = serializers.CharField(read_only=True, allow_null=True)
     next_fetch_at = serializers.SerializerMethodField()
+    variant = serializers.CharField(
+        source="variant_key",
+        read_only=True,
+        help_text="The text these pages feed: a variant key such as eu-en, or \"\" for the "
+        "document's undeclared text",
+    )
 
     class Meta:
         model = Declaration
         fields = [
             "service",
             "terms_type",
+            "variant",
+            "region",
+            "language",
             "collection",
             "document",
             "document_name",
@@ -70,7 +79,7 @@ class TrackingViewSet(viewsets.ReadOnlyModelViewSet):
     ``captured`` is false for documents declared but not captured yet."""
 
     serializer_class = TrackingSerializer
-    filterset_fields = ["service", "collection"]
+    filterset_fields = ["service", "collection", "variant_key"]
     ordering_fields = ["service", "last_fetched_at"]
     ordering = ["service", "terms_type"]
 

@@ -5,6 +5,11 @@
 objects), ``filter`` names and ``executeClientScripts``. ``<service>.history.json``: for each
 terms type, the earlier rules with the ``validUntil`` date they stopped applying.
 
+Atlas adds one optional field to the service file, which OTA's format cannot express:
+``"variant": "EU:en"`` (REGION[:LANG], as ``import_sources --variant``): the pages are that
+regional text, so what is fetched feeds that variant of each document, and its history file's
+rules too. Without it, the text feeds the document's undeclared variant.
+
 ``read_declarations(folders)`` returns every rule set, or raises ``DeclarationError`` listing
 each problem with the file and field it is in; a folder with one bad file yields nothing.
 """
@@ -17,6 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from provisions.ingest import variant_key
+from provisions.reading import SourceError, parse_variant
 from tracking.extract import unsupported_filters
 
 RULE_KEYS = {"fetch", "select", "remove", "filter", "executeClientScripts", "combine"}
@@ -40,6 +47,13 @@ class Rules:
     rules: dict
     valid_until: datetime | None
     file: str
+    # The text the pages are (the file's ``"variant": "EU:en"``); "" region: none declared
+    region: str = ""
+    language: str = ""
+
+    @property
+    def variant_key(self) -> str:
+        return variant_key(self.region, self.language)
 
     @property
     def path(self) -> str:
@@ -132,6 +146,15 @@ def read_service(path: Path, problems: list[str]) -> list[Rules]:
     if not isinstance(name, str) or not name.strip():
         problems.append(f"{path.name}: 'name' must be a non-empty string")
         return []
+    text = {"region": "", "language": ""}
+    if "variant" in data:
+        try:
+            if not isinstance(data["variant"], str):
+                raise SourceError(f'{path.name}: variant must be a string such as "EU:en"')
+            text["region"], text["language"] = parse_variant(data["variant"], where=path.name)
+        except SourceError as error:
+            problems.append(str(error))
+            return []
     found = []
     for terms_type, rules in data["terms"].items():
         where = f"{path.name}: terms {terms_type!r}"
@@ -140,11 +163,15 @@ def read_service(path: Path, problems: list[str]) -> list[Rules]:
             errors.append(f"{where}: validUntil belongs in the history file")
         problems += errors
         if not errors:
-            found.append(Rules(service, name, terms_type, rules, None, path.name))
-    return found + read_history(path.with_name(f"{service}.history.json"), service, name, problems)
+            found.append(Rules(service, name, terms_type, rules, None, path.name, **text))
+    history = path.with_name(f"{service}.history.json")
+    return found + read_history(history, service, name, problems, **text)
 
 
-def read_history(path: Path, service: str, name: str, problems: list[str]) -> list[Rules]:
+def read_history(
+    path: Path, service: str, name: str, problems: list[str], **text: str
+) -> list[Rules]:
+    """The service's earlier rules, for the text its current file declares (``text``)."""
     if not path.exists():
         return []
     data = _load_json(path, problems)
@@ -166,7 +193,7 @@ def read_history(path: Path, service: str, name: str, problems: list[str]) -> li
             problems += errors
             if not errors:
                 kept = {k: v for k, v in rules.items() if k != "validUntil"}
-                found.append(Rules(service, name, terms_type, kept, until, path.name))
+                found.append(Rules(service, name, terms_type, kept, until, path.name, **text))
     return found
 
 

@@ -17,24 +17,28 @@ class Collection(models.TextChoices):
     ATLAS = "atlas", "Atlas"
 
 
+def _versions_of_declared_text():
+    return Version.objects.filter(
+        document=models.OuterRef("document"), variant_key=models.OuterRef("variant_key")
+    )
+
+
 class DeclarationQuerySet(models.QuerySet):
     def current(self):
         return self.filter(valid_until__isnull=True)
 
     def uncaptured(self):
-        """Declared documents with no stored version yet (whatever source would store one)."""
-        return self.filter(
-            ~models.Exists(Version.objects.filter(document=models.OuterRef("document")))
-        )
+        """Declared texts with no stored version yet (whatever source would store one)."""
+        return self.filter(~models.Exists(_versions_of_declared_text()))
 
     def with_status(self):
-        """Each with its document's last fetch (``last_*``) and whether it has a version."""
-        last = Fetch.objects.filter(document=models.OuterRef("document")).order_by(
-            "-fetched_at", "-id"
-        )
+        """Each with its text's last fetch (``last_*``) and whether it has a version."""
+        last = Fetch.objects.filter(
+            document=models.OuterRef("document"), variant_key=models.OuterRef("variant_key")
+        ).order_by("-fetched_at", "-id")
         failed = last.filter(outcome=Outcome.FAILED)
         return self.select_related("document__platform").annotate(
-            captured=models.Exists(Version.objects.filter(document=models.OuterRef("document"))),
+            captured=models.Exists(_versions_of_declared_text()),
             last_fetched_at=models.Subquery(last.values("fetched_at")[:1]),
             last_outcome=models.Subquery(last.values("outcome")[:1]),
             last_error_at=models.Subquery(failed.values("fetched_at")[:1]),
@@ -44,10 +48,20 @@ class DeclarationQuerySet(models.QuerySet):
 
 
 class Declaration(models.Model):
-    """The rules for fetching one document, as declared (current when ``valid_until`` is null)."""
+    """The rules for fetching one text of one document, as declared (current when
+    ``valid_until`` is null).
+
+    A declaration file may name the variant its pages are (``"variant": "EU:en"``): the
+    fetched text then feeds that variant of the document, with its own history, and the same
+    service may be declared again, in another folder, for its other texts. Without it, the
+    text feeds the document's undeclared variant (``variant_key`` "")."""
 
     service = models.CharField(max_length=200, help_text="OTA service id (file name)")
     terms_type = models.CharField(max_length=200)
+    region = models.CharField(max_length=40, blank=True, help_text="Declared region; blank: none")
+    language = models.CharField(max_length=20, blank=True)
+    # ``provisions.ingest.variant_key`` of region and language: the variant it feeds
+    variant_key = models.CharField(max_length=40, blank=True, default="")
     collection = models.CharField(max_length=10, choices=Collection.choices)
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="declarations")
     rules = models.JSONField(help_text="fetch/combine, select, remove, filter, ...")
@@ -62,14 +76,22 @@ class Declaration(models.Model):
         ordering = ["service", "terms_type", "valid_until"]
         constraints = [
             models.UniqueConstraint(
-                fields=["service", "terms_type", "valid_until"],
+                fields=["service", "terms_type", "variant_key", "valid_until"],
                 nulls_distinct=False,
                 name="declaration_unique_period",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.service} / {self.terms_type}"
+        text = f" ({self.variant_label} text)" if self.variant_key else ""
+        return f"{self.service} / {self.terms_type}{text}"
+
+    @property
+    def variant_label(self) -> str:
+        """ "EU, en"; "" for the undeclared variant."""
+        if not self.variant_key:
+            return ""
+        return f"{self.region}, {self.language}" if self.language else self.region
 
     @property
     def path(self) -> str:
@@ -103,17 +125,20 @@ class Failure(models.TextChoices):
 
 
 class FetchQuerySet(models.QuerySet):
-    def latest_per_document(self):
-        return self.order_by("document_id", "-fetched_at").distinct("document_id")
+    def of_text(self, declaration):
+        """The fetches of the text ``declaration`` feeds (its document and variant)."""
+        return self.filter(document=declaration.document_id, variant_key=declaration.variant_key)
 
 
 class Fetch(models.Model):
-    """One tracking attempt on one document: what came back, and what was recorded."""
+    """One tracking attempt on one text of one document: what came back, and what was
+    recorded."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="fetches")
+    variant_key = models.CharField(max_length=40, blank=True, default="")
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="fetches")
     slot = models.CharField(
-        max_length=40, help_text="Schedule slot; one fetch per document and slot"
+        max_length=40, help_text="Schedule slot; one fetch per text of a document and slot"
     )
     fetched_at = models.DateTimeField(default=timezone.now)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
@@ -133,7 +158,9 @@ class Fetch(models.Model):
     class Meta:
         ordering = ["-fetched_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["document", "slot"], name="fetch_unique_slot")
+            models.UniqueConstraint(
+                fields=["document", "variant_key", "slot"], name="fetch_unique_slot"
+            )
         ]
         indexes = [models.Index(fields=["document", "fetched_at"])]
         verbose_name_plural = "fetches"

@@ -39,12 +39,20 @@ OWN_DECLARATIONS = Path(__file__).resolve().parent / "data" / "declarations"
 
 
 def declaration_folders() -> list[tuple[Path, str]]:
+    """OTA's collection, then Atlas's own declarations and each folder inside them (a folder
+    holds one file per service; the other texts of a service, such as its EU pages declared
+    with ``"variant"``, go in a folder of their own, as OTA keeps its EU collection apart)."""
+    own = [(OWN_DECLARATIONS, Collection.ATLAS)] + [
+        (folder, Collection.ATLAS)
+        for folder in sorted(OWN_DECLARATIONS.iterdir())
+        if folder.is_dir()
+    ]
     ota = Path(settings.TRACKING_DECLARATIONS_DIR)
     if not ota.is_dir():
         # A machine without OTA's collection still tracks what Atlas declares itself.
         logger.warning("no OTA declarations at %s: tracking Atlas's own only", ota)
-        return [(OWN_DECLARATIONS, Collection.ATLAS)]
-    return [(ota, Collection.OTA), (OWN_DECLARATIONS, Collection.ATLAS)]
+        return own
+    return [(ota, Collection.OTA), *own]
 
 
 def _route(store: ingest.Store, rules: declared.Rules) -> Document:
@@ -61,10 +69,13 @@ def load_declarations(folders: list[tuple[Path, str]] | None = None) -> int:
     found, seen = [], set()
     for folder, collection in folders:
         rules_found = declared.read_declarations([folder])
-        services = {rules.service for rules in rules_found}
-        if twice := services & seen:
-            raise declared.DeclarationError([f"{s}: declared twice" for s in sorted(twice)])
-        seen |= services
+        # A service may be declared once per text: its global pages, its EU pages...
+        texts = {(rules.service, rules.variant_key) for rules in rules_found}
+        if twice := texts & seen:
+            raise declared.DeclarationError(
+                [f"{s}: declared twice{f' for {k}' if k else ''}" for s, k in sorted(twice)]
+            )
+        seen |= texts
         found += [(rules, collection) for rules in rules_found]
     ingest.load_seeds()
     store = ingest.Store(ingest.ImportReport())
@@ -72,8 +83,11 @@ def load_declarations(folders: list[tuple[Path, str]] | None = None) -> int:
         Declaration.objects.update_or_create(
             service=rules.service,
             terms_type=rules.terms_type,
+            variant_key=rules.variant_key,
             valid_until=rules.valid_until,
             defaults={
+                "region": rules.region,
+                "language": rules.language,
                 "collection": collection,
                 "document": _route(store, rules),
                 "rules": rules.rules,
@@ -89,11 +103,12 @@ def fill_source_urls() -> int:
     they were fetched from: OTA's versions repositories record none, so without this their
     pages and citations name no source. The declaration in force when the text was captured
     names it (its first page, for a combined document; the history files say until when each
-    rule held). Only empty addresses of the undeclared variant, the one these declarations
-    are for, are filled; returns how many versions got one."""
-    windows: dict[tuple[str, str], list[Declaration]] = {}
+    rule held). Only empty addresses of the variant each declaration feeds are filled;
+    returns how many versions got one."""
+    windows: dict[tuple[str, str, str], list[Declaration]] = {}
     for declaration in Declaration.objects.order_by(F("valid_until").asc(nulls_last=True)):
-        windows.setdefault((declaration.service, declaration.terms_type), []).append(declaration)
+        key = (declaration.service, declaration.terms_type, declaration.variant_key)
+        windows.setdefault(key, []).append(declaration)
     filled = 0
     for declarations in windows.values():
         start = None
@@ -103,10 +118,12 @@ def fill_source_urls() -> int:
             if declaration.valid_until:
                 within &= Q(captured_at__lt=declaration.valid_until)
             mine = {"document_id": declaration.document_id, "source_url": ""}
-            filled += Version.objects.filter(within, variant_key="", **mine).update(source_url=url)
+            filled += Version.objects.filter(
+                within, variant_key=declaration.variant_key, **mine
+            ).update(source_url=url)
             Capture.objects.filter(
                 within,
-                version__variant_key="",
+                version__variant_key=declaration.variant_key,
                 version__document_id=declaration.document_id,
                 source_url="",
             ).update(source_url=url)
@@ -163,16 +180,16 @@ def track_document(
     declaration: Declaration, *, slot: str, transport: httpx.BaseTransport | None = None
 ) -> Fetch:
     """Fetch and record once per slot; a second call for the same slot returns the first."""
-    existing = Fetch.objects.filter(document=declaration.document, slot=slot).first()
+    existing = Fetch.objects.of_text(declaration).filter(slot=slot).first()
     if existing:
         return existing
-    fetch_row = Fetch(document=declaration.document, declaration=declaration, slot=slot)
+    fetch_row = _fetch_row(declaration, slot)
     try:
         text = fetch_text(declaration, fetch_row, transport=transport)
         if text is None:
             fetch_row.outcome = Outcome.UNCHANGED
         else:
-            check_length(declaration.document, text)
+            check_length(declaration, text)
             fetch_row.outcome, fetch_row.version = record_text(declaration, fetch_row, text)
     except FetchError as error:
         fetch_row.outcome = Outcome.FAILED
@@ -182,15 +199,28 @@ def track_document(
         with transaction.atomic():
             fetch_row.save()
     except IntegrityError:  # another worker took this slot meanwhile
-        return Fetch.objects.get(document=declaration.document, slot=slot)
+        return Fetch.objects.of_text(declaration).get(slot=slot)
     logger.info("tracked %s: %s %s", declaration, fetch_row.outcome, fetch_row.error)
     return fetch_row
 
 
-def _previous_pages(declaration: Declaration) -> dict[str, dict]:
-    last = (
-        Fetch.objects.filter(document=declaration.document).exclude(outcome=Outcome.FAILED).first()
+def _text_path(declaration: Declaration) -> str:
+    """``ChatGPT/Terms of Service``, and ``…~eu-en`` for a declared variant's text."""
+    variant = f"~{declaration.variant_key}" if declaration.variant_key else ""
+    return f"{declaration.path}{variant}"
+
+
+def _fetch_row(declaration: Declaration, slot: str) -> Fetch:
+    return Fetch(
+        document=declaration.document,
+        variant_key=declaration.variant_key,
+        declaration=declaration,
+        slot=slot,
     )
+
+
+def _previous_pages(declaration: Declaration) -> dict[str, dict]:
+    last = Fetch.objects.of_text(declaration).exclude(outcome=Outcome.FAILED).first()
     return {page["url"]: page for page in (last.pages if last else [])}
 
 
@@ -230,12 +260,10 @@ def fetch_text(declaration: Declaration, fetch_row: Fetch, *, transport=None) ->
 def reextract_document(declaration: Declaration, *, slot: str) -> Fetch | None:
     """Extract the last fetched pages again with the rules in force now, fetching nothing;
     None when there is nothing fetched to re-extract."""
-    last = (
-        Fetch.objects.filter(document=declaration.document).exclude(outcome=Outcome.FAILED).first()
-    )
+    last = Fetch.objects.of_text(declaration).exclude(outcome=Outcome.FAILED).first()
     if last is None or not last.pages:
         return None
-    row = Fetch(document=declaration.document, declaration=declaration, slot=slot)
+    row = _fetch_row(declaration, slot)
     row.pages = last.pages
     pages = [
         (rules, Page(rules["fetch"], read_snapshot(page["sha256"]), page["content_type"]))
@@ -243,7 +271,7 @@ def reextract_document(declaration: Declaration, *, slot: str) -> Fetch | None:
     ]
     try:
         text = extract_document(pages)
-        check_length(declaration.document, text)
+        check_length(declaration, text)
         row.outcome, row.version = record_text(declaration, row, text, technical=True)
     except (ExtractError, FetchError) as error:
         row.outcome, row.failure, row.error = Outcome.FAILED, error.failure, str(error)[:2000]
@@ -273,8 +301,18 @@ def _page_record(response: Response) -> dict:
     }
 
 
-def check_length(document: Document, text: str) -> None:
-    latest = document.versions.order_by("-captured_at", "-id").first()
+def _latest_of_text(declaration: Declaration) -> Version | None:
+    """The latest version of the text the declaration feeds; another variant's (the EU
+    collection's, for an undeclared one) is not what a fetch is compared with."""
+    return (
+        declaration.document.versions.filter(variant_key=declaration.variant_key)
+        .order_by("-captured_at", "-id")
+        .first()
+    )
+
+
+def check_length(declaration: Declaration, text: str) -> None:
+    latest = _latest_of_text(declaration)
     floor = settings.TRACKING_MIN_CHARS
     if latest is not None:
         floor = max(floor, len(latest.text) * settings.TRACKING_MIN_PERCENT // 100)
@@ -289,15 +327,13 @@ def record_text(declaration: Declaration, fetch_row: Fetch, text: str, *, techni
     ``technical``: the same pages extracted again (new rules or converter), not a change at
     the source; the capture says so and the version is shown as a technical re-extraction."""
     document = declaration.document
-    # The tracker feeds the document's undeclared variant: another variant's latest text (the
-    # EU collection's) is not what this fetch is compared with.
-    latest = document.versions.filter(variant_key="").order_by("-captured_at", "-id").first()
+    latest = _latest_of_text(declaration)
     digest = sha256_text(text)
     if latest is not None and latest.sha256 == digest:
         return Outcome.UNCHANGED, latest
     final_url = fetch_row.pages[-1]["final_url"] if fetch_row.pages else ""
     capture = reading.Capture(
-        key=f"live:{declaration.path}@{fetch_row.fetched_at.isoformat()}",
+        key=f"live:{_text_path(declaration)}@{fetch_row.fetched_at.isoformat()}",
         kind=CaptureKind.TECHNICAL if technical else CaptureKind.LIVE_FETCH,
         captured_at=fetch_row.fetched_at,
         text=text,
@@ -307,7 +343,13 @@ def record_text(declaration: Declaration, fetch_row: Fetch, text: str, *, techni
         origin_ref=f"live:{final_url}"[:600],
         subject=f"{'Re-extraction' if technical else 'Live fetch'} of {declaration}",
         source_url=declaration.urls[0][:1000],
+        # the variant the declaration names (none: the undeclared one), created on first sight
+        region=declaration.region,
+        language=declaration.language,
+        collection=f"{declaration.get_collection_display()} declarations",
     )
     ingest.store_captures([capture], ingest.ImportReport())
     # A text seen before (a change reverted) gets this capture, not a second version.
-    return Outcome.CHANGED, document.versions.get(variant_key="", sha256=digest)
+    return Outcome.CHANGED, document.versions.get(
+        variant_key=declaration.variant_key, sha256=digest
+    )

@@ -320,3 +320,99 @@ def test_versions_read_from_ota_get_the_address_their_declaration_fetched(tmp_pa
     Version.objects.filter(pk=versions[0].pk).update(source_url="https://acme.example/kept")
     track.load_declarations([(folder, "atlas")])
     assert Version.objects.get(pk=versions[0].pk).source_url == "https://acme.example/kept"
+
+
+def test_a_declared_variant_is_tracked_as_its_own_text_beside_the_undeclared_one(
+    web, tmp_path, client
+):
+    """Acme's global pages and its EU pages, declared in two folders (the EU file says
+    "variant": "EU:en"): one document, two texts, each fetched, compared and versioned on its
+    own, in the same slot."""
+    global_url = serve_page(web, "/terms", POLICY.encode())
+    eu_policy = POLICY.replace("Do not misuse", "In the EU, do not misuse")
+    eu_url = serve_page(web, "/eu/terms", eu_policy.encode())
+    write_declarations(
+        tmp_path / "global", {"Acme": {"Terms of Service": {"fetch": global_url, "select": "main"}}}
+    )
+    (tmp_path / "eu").mkdir()
+    (tmp_path / "eu" / "Acme.json").write_text(
+        json.dumps(
+            {
+                "name": "Acme",
+                "variant": "EU:en",
+                "terms": {"Terms of Service": {"fetch": eu_url, "select": "main"}},
+            }
+        )
+    )
+    assert (
+        track.load_declarations([(tmp_path / "global", "atlas"), (tmp_path / "eu", "atlas")]) == 2
+    )
+    plain, eu = Declaration.objects.order_by("variant_key")
+    assert (plain.variant_key, eu.variant_key, eu.region, eu.language) == ("", "eu-en", "EU", "en")
+    assert plain.document_id == eu.document_id
+    assert uncaptured() == {("Acme", "Terms of Service")}  # both texts, each uncaptured
+    first = [track.track_document(d, slot="2026-12-06T00") for d in (plain, eu)]
+    assert [f.outcome for f in first] == [Outcome.CHANGED, Outcome.CHANGED]
+    assert [f.version.variant.key for f in first] == ["", "eu-en"]
+    assert "In the EU" in first[1].version.text and "In the EU" not in first[0].version.text
+    assert first[1].version.variant.label == "EU, en"
+    assert not Declaration.objects.current().uncaptured().exists()
+    # The same slot again fetches nothing; a change to the EU page is the EU text's alone.
+    again = [track.track_document(d, slot="2026-12-06T00") for d in (plain, eu)]
+    assert [f.pk for f in again] == [f.pk for f in first] and len(web.requests) == 2
+    serve_page(web, "/eu/terms", eu_policy.replace("service.", "service or its API.").encode())
+    later = [track.track_document(d, slot="2026-12-06T12") for d in (plain, eu)]
+    assert [f.outcome for f in later] == [Outcome.UNCHANGED, Outcome.CHANGED]
+    versions = Version.objects.filter(document=plain.document)
+    assert sorted(versions.values_list("variant_key", flat=True)) == ["", "eu-en", "eu-en"]
+    listed = client.get("/api/v1/tracking/", {"service": "Acme"}).json()["results"]
+    assert sorted((row["variant"], row["captured"]) for row in listed) == [
+        ("", True),
+        ("eu-en", True),
+    ]
+
+
+def test_a_declared_variant_is_checked_and_declared_once_per_text(tmp_path):
+    rules = {"Terms of Service": {"fetch": "https://acme.example/t", "select": "main"}}
+    for folder, variant in [("a", "EU:en"), ("b", "EU:en")]:
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "Acme.json").write_text(
+            json.dumps({"name": "Acme", "variant": variant, "terms": rules})
+        )
+    with pytest.raises(DeclarationError, match="Acme: declared twice for eu-en"):
+        track.load_declarations([(tmp_path / "a", "atlas"), (tmp_path / "b", "atlas")])
+    for bad in ["E U;rm -rf", 5, ""]:
+        (tmp_path / "b" / "Acme.json").write_text(
+            json.dumps({"name": "Acme", "variant": bad, "terms": rules})
+        )
+        with pytest.raises(DeclarationError, match="Acme.json: variant"):
+            track.load_declarations([(tmp_path / "b", "atlas")])
+    assert not Declaration.objects.exists()
+
+
+def test_versions_of_a_declared_variant_get_the_address_of_its_own_declaration(tmp_path):
+    from provisions.ingest import import_sources
+    from tests.factories import ota_collection
+
+    text = "# Terms\n\n- You may use the service.\n"
+    contrib = ota_collection(
+        tmp_path / "contrib", "GenAI Contrib", [("2025-01-01T10:00:00Z", text)]
+    )
+    eu = ota_collection(
+        tmp_path / "genai-eu-versions", "genai-eu", [("2025-02-01T10:00:00Z", text + "- EU.\n")]
+    )
+    import_sources([contrib, eu])
+    rules = {"Terms of Service": {"fetch": "https://acme.example/terms", "select": "main"}}
+    write_declarations(tmp_path / "global", {"Acme Chat": rules})
+    (tmp_path / "eu").mkdir()
+    eu_rules = {"Terms of Service": {"fetch": "https://acme.example/eu/terms", "select": "main"}}
+    (tmp_path / "eu" / "Acme Chat.json").write_text(
+        json.dumps({"name": "Acme Chat", "variant": "EU:en", "terms": eu_rules})
+    )
+    track.load_declarations([(tmp_path / "global", "ota"), (tmp_path / "eu", "ota")])
+    addresses = dict(
+        Version.objects.filter(document__platform__slug="acme-chat").values_list(
+            "variant_key", "source_url"
+        )
+    )
+    assert addresses == {"": "https://acme.example/terms", "eu-en": "https://acme.example/eu/terms"}
