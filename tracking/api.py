@@ -28,7 +28,7 @@ class TrackingSerializer(serializers.ModelSerializer):
     variant = serializers.CharField(
         source="variant_key",
         read_only=True,
-        help_text="The text these pages feed: a variant key such as eu-en, or \"\" for the "
+        help_text='The text these pages feed: a variant key such as eu-en, or "" for the '
         "document's undeclared text",
     )
 
