@@ -2,10 +2,13 @@
 
 ``data/significance_labels.json`` lists provision changes from the real history (the OTA
 GenAI bundle), each labelled by reading its before and after text, before the classifier's
-output was looked at. A label names its change independently of database ids: the
-document (platform and document slugs), the sha256 of the version it appeared in, the action,
-and the sha256 of its before and after text. Scoring reads what the product stores
-(``ProvisionChange``, curations ignored), so it scores what pages and feeds show.
+output was looked at; ``significance_labels_second.json`` a second sample, and
+``significance_heldout.json`` a third, held out: the rules were written from the first two
+sets' errors, never from the third's (``SETS``). A label names its change independently of
+database ids: the document (platform and document slugs), the sha256 of the version it
+appeared in, the action, and the sha256 of its before and after text. Scoring reads what the
+product stores (``ProvisionChange``, curations ignored), so it scores what pages and feeds
+show.
 """
 
 from __future__ import annotations
@@ -18,7 +21,15 @@ from pathlib import Path
 
 from changes.models import ProvisionChange, Significance
 
-LABELS = Path(__file__).resolve().parent / "data" / "significance_labels.json"
+DATA = Path(__file__).resolve().parent / "data"
+LABELS = DATA / "significance_labels.json"
+# The sets labelled by reading: two whose errors were read to write the rules, and one held
+# out (its errors never looked at), whose figure is the honest one.
+HELD_OUT = "held-out"
+SETS = {
+    "development": [LABELS, DATA / "significance_labels_second.json"],
+    HELD_OUT: [DATA / "significance_heldout.json"],
+}
 
 
 def text_sha(text: str | None) -> str:
@@ -67,6 +78,14 @@ class Evaluation:
 
 def load_labels(path: Path = LABELS) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["changes"]
+
+
+def load_sets() -> dict[str, list[dict]]:
+    """Set name -> its labelled changes (``SETS``)."""
+    return {
+        name: [label for path in paths for label in load_labels(path)]
+        for name, paths in SETS.items()
+    }
 
 
 def evaluate(labels: list[dict]) -> Evaluation:

@@ -6,7 +6,8 @@ a run of one version counted once):
 - a **flip**: every time version B was seen, the same version A was seen just before and just
   after it (A → B → A: a page that alternated between two renderings);
 - a **near-empty capture**: a version with under a quarter of the provisions of the versions
-  seen just before and after it (a broken page, a bot wall), never the latest version seen.
+  seen just before and after it (a broken page, a bot wall); the latest version seen only
+  when it holds at most 3 provisions and under 5 % of those of the version before it.
 
 A glitch version's changes are shown as one glitch, and the version after it is compared with
 the version before it, so the glitch's removals and re-additions never count as changes.
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 NEAR_EMPTY_SHARE = 0.25
+NEAR_EMPTY_LATEST, NEAR_EMPTY_LATEST_SHARE = 3, 0.05
 
 
 def find_glitches(timeline: list[int], provision_counts: dict[int, int]) -> dict[int, str]:
@@ -33,7 +35,15 @@ def find_glitches(timeline: list[int], provision_counts: dict[int, int]) -> dict
         if inner and all(timeline[i - 1] == timeline[i + 1] for i in indexes):
             glitches[version] = "capture-flip"
     for version, indexes in seen.items():
-        if version in glitches or indexes[-1] == last:
+        if version in glitches:
+            continue
+        if indexes[-1] == last:
+            # The latest capture: a broken page only when almost nothing is left of the one
+            # before (a real policy replaced by a short notice would keep a few clauses).
+            before = provision_counts.get(timeline[indexes[-1] - 1], 0) if indexes[-1] else 0
+            count = provision_counts.get(version, 0)
+            if count <= NEAR_EMPTY_LATEST and count < NEAR_EMPTY_LATEST_SHARE * before:
+                glitches[version] = "near-empty-capture"
             continue
         around = [
             provision_counts.get(timeline[j], 0)

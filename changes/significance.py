@@ -90,12 +90,19 @@ def _timeline(versions) -> list[int]:
 
 
 def _technical_versions(versions) -> set[int]:
-    kinds = defaultdict(set)
-    for version_id, kind in Capture.objects.filter(
-        version__in=[v.pk for v in versions]
-    ).values_list("version_id", "kind"):
-        kinds[version_id].add(kind)
-    return {pk for pk, found in kinds.items() if found <= TECHNICAL_CAPTURES}
+    """Versions whose text was first recorded by a technical re-extraction (or maintenance):
+    the difference from the version before comes from OTA's extraction, even when the same
+    text was later recorded again as a change."""
+    first = {}  # version -> (its first capture time, the kinds of its captures at that time)
+    for version_id, captured_at, kind in (
+        Capture.objects.filter(version__in=[v.pk for v in versions])
+        .order_by("captured_at", "id")
+        .values_list("version_id", "captured_at", "kind")
+    ):
+        when, kinds = first.setdefault(version_id, (captured_at, set()))
+        if captured_at == when:
+            kinds.add(kind)  # the corpus copy of an OTA commit shares its time
+    return {pk for pk, (_when, kinds) in first.items() if kinds & TECHNICAL_CAPTURES}
 
 
 def _clause_types(document) -> dict[int, dict]:
@@ -117,24 +124,33 @@ def _judge_pair(document, old, new, spans, texts, context, *, technical, glitch)
     before, after = clauses(old), clauses(new)
     tally = compare_clauses(before, after)
     banners = _banner_block(spans[old.pk], before) | _banner_block(spans[new.pk], after)
+    # Texts of the clauses that stay as they were: an added or removed copy of one of them
+    # is a page captured twice over, not a rule.
+    unchanged = {text for p, (_r, text) in after.items() if p in before and before[p][1] == text}
     removed_texts = Counterparts(before[p][1] for p in tally.removed)
     added_texts = Counterparts(after[p][1] for p in tally.added)
+    # (provision, action, old, new, the texts on the other side, those on its own side)
     changes = (
-        [(p, Action.ADDED, None, after[p][1], removed_texts) for p in tally.added]
-        + [(p, Action.REMOVED, before[p][1], None, added_texts) for p in tally.removed]
-        + [(p, Action.REWORDED, before[p][1], after[p][1], None) for p in tally.reworded]
+        [(p, Action.ADDED, None, after[p][1], removed_texts, added_texts) for p in tally.added]
         + [
-            (p, Action.TYPOGRAPHIC, before[p][1], after[p][1], None)
+            (p, Action.REMOVED, before[p][1], None, added_texts, removed_texts)
+            for p in tally.removed
+        ]
+        + [(p, Action.REWORDED, before[p][1], after[p][1], None, None) for p in tally.reworded]
+        + [
+            (p, Action.TYPOGRAPHIC, before[p][1], after[p][1], None, None)
             for p in tally.typographic + tally.markup
         ]
     )
     rows = []
-    for provision_id, action, old_text, new_text, counterparts in changes:
+    for provision_id, action, old_text, new_text, counterparts, siblings in changes:
         verdict = judge_change(
             "reworded" if action == Action.TYPOGRAPHIC else action,
             old_text,
             new_text,
             counterparts=counterparts,
+            siblings=siblings,
+            unchanged=unchanged,
             banner_block=provision_id in banners,
             lead_in=lead_ins.get(provision_id, ""),
             technical=technical,

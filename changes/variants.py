@@ -238,7 +238,13 @@ def compare_variants(a: Variant, b: Variant, at: datetime | None = None) -> Vari
             None,
             c,
             judge_change(
-                "added", None, c.text, counterparts=a_texts, lead_in=c.lead_in, word_diff=False
+                "added",
+                None,
+                c.text,
+                counterparts=a_texts,
+                siblings=b_texts,
+                lead_in=c.lead_in,
+                word_diff=False,
             ),
         )
         for c in only_b
@@ -249,7 +255,13 @@ def compare_variants(a: Variant, b: Variant, at: datetime | None = None) -> Vari
             c,
             None,
             judge_change(
-                "removed", c.text, None, counterparts=b_texts, lead_in=c.lead_in, word_diff=False
+                "removed",
+                c.text,
+                None,
+                counterparts=b_texts,
+                siblings=a_texts,
+                lead_in=c.lead_in,
+                word_diff=False,
             ),
         )
         for c in only_a

@@ -4,7 +4,7 @@ and direction on a known case, and accuracy on the changes labelled by reading."
 import pytest
 from django.core.management import call_command
 
-from changes.evaluation import evaluate, load_labels
+from changes.evaluation import HELD_OUT, evaluate, load_sets
 from changes.models import ProvisionChange
 from changes.significance import refresh_changes
 from provisions.models import ChangeKind, Document, Version
@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 def judged(real_data, django_db_blocker):
     """Every document the labelled set or these tests read, judged once (inside the
     real_data transaction, rolled back at the end of the session)."""
-    wanted = {(label["platform"], label["document"]) for label in load_labels()}
+    every = [label for labels in load_sets().values() for label in labels]
+    wanted = {(label["platform"], label["document"]) for label in every}
     wanted |= {("stability-ai", "terms-of-service"), ("openai", "usage-policies")}
     with django_db_blocker.unblock():
         for document in Document.objects.select_related("platform"):
@@ -95,23 +96,35 @@ def test_technical_upgrades_are_technical(judged):
         document__platform__slug="murf", significance="technical"
     )
     assert technical.exists()
-    assert all(
-        kind == "technical"
-        for change in technical
-        for kind in change.version.captures.values_list("kind", flat=True)
+    # Each such version's text was first recorded by a technical upgrade (a corpus copy of
+    # the same commit shares its time); a later capture of the same text may be a change.
+    for change in technical:
+        captures = list(change.version.captures.order_by("captured_at", "id"))
+        first = {c.kind for c in captures if c.captured_at == captures[0].captured_at}
+        assert "technical" in first
+    # The Midjourney privacy policy version first recorded by "Apply technical or
+    # declaration upgrade" (2025-12-19) and captured again as a change (2026-05-18).
+    midjourney = ProvisionChange.objects.filter(
+        document__platform__slug="midjourney",
+        document__slug="privacy-policy",
+        version__captured_at__date="2025-12-19",
     )
+    assert midjourney.exists() and {c.significance for c in midjourney} == {"technical"}
 
 
 @pytest.mark.django_db
 def test_labelled_changes_accuracy_and_no_substantive_change_called_cosmetic(judged, capsys):
-    labels = load_labels()
-    assert len(labels) >= 150
-    result = evaluate(labels)
-    assert not result.missing  # every labelled change is stored, found by its texts' hashes
+    sets = load_sets()
+    assert len(sets["development"]) >= 300 and len(sets[HELD_OUT]) >= 150
+    results = {name: evaluate(labels) for name, labels in sets.items()}
     call_command("evaluate_changes")
-    print(capsys.readouterr().out)  # the confusion table, in the test log
-    assert result.substantive_called_cosmetic == 0
-    # Measured 0.724 (123/170) when first scored, held out from the rules: the issue's
-    # target of 0.9 is not reached (README, "Change significance"). This guards against
-    # falling below what was measured.
-    assert result.accuracy >= 0.7
+    print(capsys.readouterr().out)  # the confusion tables, in the test log
+    for result in results.values():
+        assert not result.missing  # every labelled change is stored, found by its texts' hashes
+        assert result.substantive_called_cosmetic == 0
+    # Measured at stop 26: development 0.859 (292/340: the first set 0.888, the second 0.829),
+    # held out 0.741 (126/170; 0.676 with stop 25's rules). The issue's target of 0.9 is not
+    # reached on the held-out set (README, "Change significance"). These guard against falling
+    # below what was measured.
+    assert results["development"].accuracy >= 0.85
+    assert results[HELD_OUT].accuracy >= 0.73
