@@ -1,4 +1,5 @@
 import json
+import re
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -20,7 +21,7 @@ from provisions.currency import (
     document_currency,
     variant_currency,
 )
-from provisions.diff import diff_versions, diff_words
+from provisions.diff import diff_versions, diff_words, typographic_form
 from provisions.embeddings import ModelUnavailable, WarmingUp, semantic_search
 from provisions.exports import provision_csv
 from provisions.models import (
@@ -32,6 +33,7 @@ from provisions.models import (
     format_record_id,
     parse_record_id,
 )
+from provisions.parse import normalize_text
 from provisions.permalinks import moved_version_query, redirect_with_query
 from provisions.pictures import version_timeline
 from provisions.search import SearchMode, excerpt, filter_provisions, ranked, search_query
@@ -205,8 +207,29 @@ def document_detail(request, platform, slug):
         "diff_from": versions[1] if len(versions) > 1 else None,
         "currency": document_currency([document.pk]).get(document.pk),
         "picture": version_timeline(versions),
+        "own_title": _own_title(latest, document.name),
     }
     return render(request, "provisions/document_detail.html", context)
+
+
+# A top-level Markdown heading: "# Title" or "Title" underlined with "=".
+TOP_HEADING = re.compile(
+    r"^#[ \t]+(?P<atx>\S.*?)[ \t#]*$|^(?P<setext>\S.*?)[ \t]*\n=+[ \t]*$", re.M
+)
+
+
+def _own_title(version, name: str) -> str:
+    """The text's own title (its first top-level heading), where it names something else than
+    the name the source collection gives the document (OTA's "ChatGPT Terms of Service"
+    fetches a page titled "Europe Terms of Use"); "" where they agree or there is none."""
+    match = TOP_HEADING.search(version.text)
+    title = normalize_text((match.group("atx") or match.group("setext")) if match else "")
+    if title.endswith(("?", ":")):  # a question or a lead-in opening the text, not a title
+        return ""
+    mine, theirs = typographic_form(title), typographic_form(name)
+    if not mine or mine in theirs or theirs in mine:
+        return ""
+    return title
 
 
 def _type_counts(version) -> dict[int | None, int]:

@@ -5,7 +5,7 @@ from html import escape
 import pytest
 
 from provisions.ingest import import_sources
-from provisions.models import Platform, Provision, Version
+from provisions.models import Document, Platform, Provision, Version
 from tests.factories import GOOD, build_world, embed_platforms, import_platforms, write_acme
 
 pytestmark = pytest.mark.django_db
@@ -439,3 +439,24 @@ def test_a_provision_links_to_the_page_of_each_version_that_lists_it(client, lon
     assert provision.record_id in listed_records(client.get(link).content.decode())
     unknown = client.get(link.replace(provision.record_id, "P-nonsense"))
     assert unknown.status_code == 200 and "Page 1 of 3" in unknown.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_document_page_names_its_texts_own_title_where_the_source_calls_it_otherwise(
+    client, tmp_path
+):
+    """OTA's "ChatGPT Terms of Service" fetches a page titled "Europe Terms of Use": the page
+    says so, rather than letting its headings contradict its name."""
+    policies = {
+        "alpha": "# Europe Terms of Use\n\n- You may use the service in the EEA.\n",
+        "beta": "# Beta Terms of Service\n\n- You may use the service.\n",
+    }
+    import_platforms(tmp_path, policies, document="Terms of Service")
+    page = {
+        d.platform.slug: client.get(d.get_absolute_url()).content.decode()
+        for d in Document.objects.select_related("platform")
+    }
+    alpha, beta = page["alpha"], page["beta"]
+    assert "Terms of Service <code>" in alpha
+    assert "The text itself is titled “Europe Terms of Use”" in alpha
+    assert "The text itself is titled" not in beta  # its title holds the name
