@@ -381,11 +381,6 @@ class Counterparts:
             self._all_words = set().union(*self.word_sets)
         return self._all_words
 
-    def closest(self, text: str) -> tuple[bool, float, bool]:
-        """(same words elsewhere, best word similarity, contained in one of them)."""
-        match = self.match(text)
-        return match.same, match.similarity, match.container is not None
-
     def match(self, text: str) -> Match:
         """The closest of these texts to ``text``: word for word the same, the one holding it
         whole (a split or merge), or the most similar from RESPLIT_SIMILARITY up."""
@@ -759,13 +754,9 @@ def _is_contact(text: str, plain: str) -> bool:
 
 
 def _without_contact(text: str) -> str:
-    text = OBFUSCATED.sub(" ", LINK.sub(lambda m: f" {_label(m.group(0))} ", text))
+    """The clause with its links reduced to their labels and its contact details removed."""
+    text = OBFUSCATED.sub(" ", LINK_PARTS.sub(lambda m: f" {m.group(1)} ", text))
     return EMAIL.sub(" ", CONTACT.sub(" ", text))
-
-
-def _label(link: str) -> str:
-    match = LINK_PARTS.match(link)
-    return match.group(1) if match else link
 
 
 def _markup_form(text: str) -> str:

@@ -36,21 +36,18 @@ def currency_annotations(document: str = "pk", variant: str = "latest_version__v
 
 
 def document_currency(document_ids) -> dict[int, Currency]:
-    """One query for these documents."""
-    rows = (
-        Document.objects.filter(pk__in=list(document_ids))
-        .annotate(**currency_annotations())
-        .values_list("pk", "last_captured_at", "tracked")
-    )
-    return {pk: Currency(last, tracked) for pk, last, tracked in rows}
+    """One query for these documents (their primary texts)."""
+    return _currency(Document.objects.filter(pk__in=list(document_ids)), currency_annotations())
 
 
 def variant_currency(variant_ids) -> dict[int, Currency]:
     """The same for texts, keyed by variant id: a clause is dated by the capture of its own
     text (the EU text's capture never dates a clause of the global text). One query."""
-    rows = (
-        Variant.objects.filter(pk__in=list(variant_ids))
-        .annotate(**currency_annotations("document_id", "pk"))
-        .values_list("pk", "last_captured_at", "tracked")
+    return _currency(
+        Variant.objects.filter(pk__in=list(variant_ids)), currency_annotations("document_id", "pk")
     )
+
+
+def _currency(rows, annotations) -> dict[int, Currency]:
+    rows = rows.annotate(**annotations).values_list("pk", "last_captured_at", "tracked")
     return {pk: Currency(last, tracked) for pk, last, tracked in rows}

@@ -105,14 +105,18 @@ def other_texts(platforms) -> dict[int, list[tuple[str, str]]]:
         .distinct()
         .order_by("document__platform_id", "key")
     )
-    found: dict[int, list[tuple[str, str]]] = {}
-    for platform_id, key, region, language in rows:
-        label = Variant(key=key, region=region, language=language).label
-        found.setdefault(platform_id, [])
-        choice = key or UNDECLARED
-        if choice not in {c for c, _ in found[platform_id]}:
-            found[platform_id].append((choice, label))
-    return found
+    by_platform: dict[int, list[tuple]] = {}
+    for platform_id, *variant in rows:
+        by_platform.setdefault(platform_id, []).append(variant)
+    return {platform_id: _choices(variants) for platform_id, variants in by_platform.items()}
+
+
+def _choices(variants) -> list[tuple[str, str]]:
+    """(choice, label) for (key, region, language) rows, once per choice, in their order."""
+    choices = {}
+    for key, region, language in variants:
+        choices.setdefault(key or UNDECLARED, Variant(region=region, language=language).label)
+    return list(choices.items())
 
 
 def text_choices() -> list[tuple[str, str]]:
@@ -123,16 +127,10 @@ def text_choices() -> list[tuple[str, str]]:
         .distinct()
         .order_by("key", "region", "language")
     )
-    choices = [(MAIN, "Each document's main text")]
-    seen = set()
-    for key, region, language in rows:
-        choice = key or UNDECLARED
-        if choice in seen:
-            continue
-        seen.add(choice)
-        label = Variant(key=key, region=region, language=language).label
-        choices.append((choice, f"Each document's {label} text, or its main text if none"))
-    return choices
+    return [(MAIN, "Each document's main text")] + [
+        (choice, f"Each document's {label} text, or its main text if none")
+        for choice, label in _choices(rows)
+    ]
 
 
 def texts_of(platform: Platform, choice: str) -> Texts:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from provisions.models import Document, Version
+from provisions.models import Document, Variant, Version
 
 
 class Collection(models.TextChoices):
@@ -88,10 +88,10 @@ class Declaration(models.Model):
 
     @property
     def variant_label(self) -> str:
-        """ "EU, en"; "" for the undeclared variant."""
+        """ "EU, en", as the variant it feeds is labelled; "" for the undeclared variant."""
         if not self.variant_key:
             return ""
-        return f"{self.region}, {self.language}" if self.language else self.region
+        return Variant(region=self.region, language=self.language).label
 
     @property
     def path(self) -> str:
