@@ -1,17 +1,20 @@
 """Page latency benchmark at design scale, served by gunicorn, next to a trivial Django view.
 
     .venv/bin/python bench/pages.py [--platforms 300] [--provisions 100000]
-                                    [--concurrency 2] [--workers 2] [--requests 120]
+                                    [--concurrency 2] [--workers 2] [--requests 120] [--keep]
 
-Creates a scratch database on the same server (dropped afterwards) and fills it with
-``bench/scale_data.py`` (the clearly marked synthetic dataset: benchmarks only). Then serves
+Creates a scratch database on the same server (dropped afterwards; with ``--keep`` kept, and
+reused by the next run at the same sizes, of this benchmark or ``bench/api.py``) and fills it
+with ``bench/scale_data.py`` (the clearly marked synthetic dataset: benchmarks only) and the
+regulation catalog. Then serves
 the site with gunicorn (sync workers, persistent database connections, DEBUG off) and sends
 each page kind ``--requests`` requests from ``--concurrency`` client threads, over several
 URLs of that kind, after one warm-up request per URL; all kinds interleaved in one shuffled
 queue. Prints p50 and p95 per page, and the
 ratio to a trivial Django view (``/bench/trivial/``, a plain HttpResponse through the same
-middleware) measured in the same run. Targets at 100,000 provisions: p95 under 50 ms for the
-provision, compare (5 platforms) and full-text search pages.
+middleware) measured in the same run. Targets (issue 16), at 500,000 provisions on 1,000
+platforms (``--provisions 500000 --platforms 1000``): p95 at most 50 ms for the provision,
+compare (5 platforms), full-text search, clause type, document, regulation and platform pages.
 
 A synthetic document of ``--large-document`` provisions (default 20,000; two versions, the
 second rewording, dropping and adding some) is imported too, and its document, version and
@@ -72,13 +75,14 @@ def pick_urls(rng: random.Random) -> dict[str, list[str]]:
     """Several real URLs per page kind, from the synthetic data."""
     from comparisons.models import Assignment, ClauseType
     from provisions.models import Document, Platform, Provision
+    from regulations.models import ClauseTypeLink
 
     platforms = list(
-        Platform.objects.filter(slug__startswith="synthetic-").values_list("slug", flat=True)
+        Platform.objects.filter(slug__regex=r"^synthetic-[0-9]+$").values_list("slug", flat=True)
     )
     ids = list(
         Provision.objects.live()
-        .filter(assignment__isnull=False, document__platform__slug__startswith="synthetic-")
+        .filter(assignment__isnull=False, document__platform__slug__regex=r"^synthetic-[0-9]+$")
         .values_list("id", flat=True)
     )
     provisions = Provision.objects.filter(pk__in=rng.sample(ids, 20))
@@ -87,6 +91,7 @@ def pick_urls(rng: random.Random) -> dict[str, list[str]]:
     types = list(ClauseType.objects.filter(assignments__isnull=False).distinct()[:40])
     compare = [",".join(rng.sample(platforms, 5)) for _ in range(8)]
     top_type = Assignment.objects.values_list("clause_type__slug", flat=True).first()
+    linked = sorted(set(ClauseTypeLink.objects.values_list("regulation__slug", flat=True)))
     return {
         "trivial view": ["/bench/trivial/"],
         "home": ["/"],
@@ -102,6 +107,7 @@ def pick_urls(rng: random.Random) -> dict[str, list[str]]:
         "document": [d.get_absolute_url() for d in documents],
         "document diff": [f"{d.get_absolute_url()}diff/" for d in documents],
         "clause type": [t.get_absolute_url() for t in rng.sample(types, min(8, len(types)))],
+        "regulation": [f"/regulations/{slug}/" for slug in rng.sample(linked, min(8, len(linked)))],
     }
 
 
@@ -243,36 +249,40 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--requests", type=int, default=120)
     parser.add_argument("--large-document", type=int, default=20_000, metavar="PROVISIONS")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the filled database for the next run at these sizes (and reuse a kept one)",
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atlas.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("TEST_DATABASE_NAME", "test_atlas_bench_pages")
     import django
 
     django.setup()
-    from django.conf import settings
     from django.db import connection
-    from django.test.utils import get_runner
 
     from atlas.embedded_db import connection_url
-    from bench.scale_data import write_scale_data
+    from bench.scale_data import scale_database
+    from provisions.models import Document
 
-    runner = get_runner(settings)(verbosity=0, interactive=False)
-    old = runner.setup_databases()
-    server = None
-    try:
-        started = time.perf_counter()
-        write_scale_data(platforms=args.platforms, provisions=args.provisions)
-        print(f"synthetic data generated in {time.perf_counter() - started:.0f} s")
+    with scale_database(
+        platforms=args.platforms,
+        provisions=args.provisions,
+        keep=args.keep,
+        name="test_atlas_bench_pages",
+    ) as made:
+        print(made)
         urls = pick_urls(random.Random(5))  # before the large document: same samples as before
-        started = time.perf_counter()
-        import_large_document(args.large_document)
-        print(
-            f"{args.large_document}-provision document imported in "
-            f"{time.perf_counter() - started:.0f} s"
-        )
+        if not Document.objects.filter(platform__slug=LARGE_PLATFORM).exists():
+            started = time.perf_counter()
+            import_large_document(args.large_document)
+            print(
+                f"{args.large_document}-provision document imported in "
+                f"{time.perf_counter() - started:.0f} s"
+            )
         urls.update(large_document_urls())
         env = {
             **os.environ,
@@ -285,34 +295,42 @@ def main() -> None:
         }
         connection.close()
         server, base = serve(env, workers=args.workers)
-        print(
-            f"gunicorn: {args.workers} sync workers; {args.concurrency} concurrent clients; "
-            f"{args.requests} requests per page kind"
-        )
-        load_before = os.getloadavg()
-        results = measure(base, urls, requests=args.requests, concurrency=args.concurrency)
-        load_after = os.getloadavg()
-        trivial = results["trivial view"]
-        t50, t95 = percentile(trivial, 0.5), percentile(trivial, 0.95)
-        print(f"{'page':28} {'p50 ms':>8} {'p95 ms':>8} {'p50/triv':>9} {'p95/triv':>9}")
-        for name, timings in results.items():
-            p50, p95 = percentile(timings, 0.5), percentile(timings, 0.95)
-            target = " (target p95 < 50 ms)" if name in TARGETS else ""
-            print(f"{name:28} {p50:8.1f} {p95:8.1f} {p50 / t50:9.1f} {p95 / t95:9.1f}{target}")
-        print(f"(mean of the trivial view: {statistics.mean(trivial):.1f} ms)")
-        print(
-            f"machine load average (1 min) {load_before[0]:.1f} before and {load_after[0]:.1f} "
-            f"after, on {os.cpu_count()} CPUs"
-        )
-    finally:
-        if server is not None:
+        try:
+            print(
+                f"gunicorn: {args.workers} sync workers; {args.concurrency} concurrent clients; "
+                f"{args.requests} requests per page kind; {args.provisions} provisions, "
+                f"{args.platforms} platforms"
+            )
+            load_before = os.getloadavg()
+            results = measure(base, urls, requests=args.requests, concurrency=args.concurrency)
+            load_after = os.getloadavg()
+        finally:
             server.terminate()
             server.wait(10)
-        connection.close()
-        runner.teardown_databases(old)
+    trivial = results["trivial view"]
+    t50, t95 = percentile(trivial, 0.5), percentile(trivial, 0.95)
+    print(f"{'page':28} {'p50 ms':>8} {'p95 ms':>8} {'p50/triv':>9} {'p95/triv':>9}")
+    for name, timings in results.items():
+        p50, p95 = percentile(timings, 0.5), percentile(timings, 0.95)
+        target = " (target p95 <= 50 ms)" if name in TARGETS else ""
+        print(f"{name:28} {p50:8.1f} {p95:8.1f} {p50 / t50:9.1f} {p95 / t95:9.1f}{target}")
+    print(f"(mean of the trivial view: {statistics.mean(trivial):.1f} ms)")
+    print(
+        f"machine load average (1 min) {load_before[0]:.1f} before and {load_after[0]:.1f} "
+        f"after, on {os.cpu_count()} CPUs"
+    )
 
 
-TARGETS = {"provision", "compare (5 platforms)", "search (full text)"}
+# Issue 16's list: at 500,000 provisions these stay at or under 50 ms at p95.
+TARGETS = {
+    "provision",
+    "compare (5 platforms)",
+    "search (full text)",
+    "clause type",
+    "document",
+    "regulation",
+    "platform",
+}
 
 if __name__ == "__main__":
     main()

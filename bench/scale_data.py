@@ -8,17 +8,22 @@ apart, so joins (spans, revisions, clause types, similar provisions, coverage) l
 imported corpus. Rows are written with COPY in a single transaction.
 
 Used in-process by the benchmarks (``bench/api.py``, ``bench/pages.py``), after
-``django.setup()``: ``write_scale_data(platforms=..., provisions=...)``. It sits here, not in an
-app, because it writes every app's rows (provisions, clause types, matches, coverage).
+``django.setup()``: ``write_scale_data(platforms=..., provisions=...)``, or inside
+``scale_database(...)``, which makes the scratch database and fills it (once, with ``keep``).
+It sits here, not in an app, because it writes every app's rows (provisions, clause types,
+matches, coverage).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import time
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
+from django.test.utils import get_runner
 from django.utils import timezone
 
 from comparisons.classifier import confidence_band
@@ -62,6 +67,45 @@ def write_scale_data(*, platforms: int = 300, provisions: int = 100_000) -> dict
         counts = generate_scale_data(platforms=platforms, provisions=provisions)
     counts["seconds"] = round(time.perf_counter() - started, 1)
     return counts
+
+
+@contextlib.contextmanager
+def scale_database(*, platforms: int, provisions: int, keep: bool, name: str):
+    """A scratch database on the configured server holding the synthetic dataset and the
+    regulation catalog; yields a line saying how it was made.
+
+    Without ``keep`` it is ``name``, filled now and dropped afterwards. With ``keep`` it is named
+    by its sizes and kept: the first run fills it, later runs of any benchmark at the same sizes
+    reuse it (at 500,000 provisions filling takes many minutes; measuring does not need it
+    again). Drop a kept one with ``DROP DATABASE bench_atlas_scale_<provisions>_<platforms>``.
+    """
+    from regulations.catalog import load_catalog
+
+    database = f"bench_atlas_scale_{provisions}_{platforms}" if keep else name
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = database
+    runner = get_runner(settings)(verbosity=0, interactive=False, keepdb=keep)
+    old = runner.setup_databases()
+    try:
+        synthetic = Platform.objects.filter(slug__regex=r"^synthetic-[0-9]+$")
+        if synthetic.exists():
+            held = (
+                synthetic.count(),
+                Provision.objects.filter(document__platform__in=synthetic).count(),
+            )
+            if held != (platforms, provisions):
+                raise ScaleDataError(
+                    f"The kept database holds {held[0]} platforms and {held[1]} provisions, "
+                    f"not {platforms} and {provisions}."
+                )
+            made = f"kept database {database} reused"
+        else:
+            counts = write_scale_data(platforms=platforms, provisions=provisions)
+            load_catalog()
+            made = f"synthetic data generated in {counts['seconds']:.0f} s"
+        yield made
+    finally:
+        connection.close()
+        runner.teardown_databases(old)
 
 
 def clause_texts(taxonomy_types) -> list[tuple[object, str]]:
