@@ -11,7 +11,7 @@ from provisions import tasks
 from provisions.embeddings import get_encoder as load_model  # before any fixture swaps it
 from provisions.models import Provision, Version, sha256_text
 from regulations.models import ClauseTypeLink
-from regulations.queries import applicable_regulations, regulation_coverage
+from regulations.queries import applicable_regulations, first_provisions, regulation_coverage
 from tests.factories import write_platforms
 
 pytestmark = pytest.mark.django_db
@@ -157,10 +157,12 @@ def test_regulation_detail_says_who_addresses_it(client, world):
     assert data["coverage"]["tracked"] == coverage.tracked
     addressing = {row["slug"]: row for row in data["coverage"]["addressing"]}
     assert set(addressing) == {p.slug for p in coverage.addressing}
+    first_provisions(link.regulation, coverage.rows, limit=1000)  # listed, not counted
     addressed = [row for row in coverage.rows if row.provisions]
     assert addressed
     for row in addressed:
         assert addressing[row.platform.slug]["live_provisions"] == len(row.provisions)
+        assert row.count == len(row.provisions)
     listed = client.get(addressing["alpha"]["provisions"]).json()
     assert world["csam"].record_id in {p["record_id"] for p in listed["results"]}
     assert listed["count"] == addressing["alpha"]["live_provisions"]

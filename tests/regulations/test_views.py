@@ -96,7 +96,7 @@ def test_regulation_page_states_its_denominator_and_names_silent_platforms(
     assert "§ 2258A(a)" in html  # the article of the curated link
 
 
-def test_a_long_coverage_row_shows_its_count_and_the_first_ten(client, catalog, tmp_path):
+def test_a_long_coverage_row_shows_its_count_and_the_first_five(client, catalog, tmp_path):
     from comparisons.models import ClauseType
 
     clauses = "".join(f"- Do not share child sexual abuse material, rule {n}.\n" for n in range(12))
@@ -105,5 +105,37 @@ def test_a_long_coverage_row_shows_its_count_and_the_first_ten(client, catalog, 
     for provision in Provision.objects.all():
         assign(provision, csam)
     html = client.get("/regulations/us-18-usc-2258a/").content.decode()
-    assert "12 provisions, the first 10 shown (" in html
-    assert "rule 9." in html and "rule 11." not in html
+    assert "12 provisions, the first 5 shown (" in html
+    assert "rule 4." in html and "rule 5." not in html
+
+
+def test_the_coverage_table_pages_through_platforms_and_keeps_whole_counts(
+    client, catalog, tmp_path, monkeypatch, django_assert_max_num_queries
+):
+    from comparisons.models import ClauseType
+    from regulations import views
+
+    monkeypatch.setattr(views, "COVERAGE_ROWS_PER_PAGE", 2)
+    import_platforms(
+        tmp_path,
+        {
+            "alpha": "# Rules\n\n- Do not share child sexual abuse material.\n",
+            "beta": "# Rules\n\n- Be kind to others.\n",
+            "gamma": "# Rules\n\n- Never depict minors sexually, ever.\n",
+        },
+    )
+    csam = ClauseType.objects.get(slug="csam")
+    for provision in Provision.objects.filter(document__platform__slug__in=["alpha", "gamma"]):
+        assign(provision, csam)
+    url = "/regulations/us-18-usc-2258a/"
+    with django_assert_max_num_queries(9):
+        first = client.get(url).content.decode()
+    last = client.get(url + "?page=2").content.decode()
+    for html in (first, last):  # the summary counts every platform, whatever the page
+        assert "Addressed by 2 of 3 platforms tracked" in html
+        assert "through 2 provisions in force" in html
+    assert "Platforms 1 to 2 of 3" in first and "Page 1 of 2" in first
+    assert "Do not share child sexual abuse material." in first
+    assert "Never depict minors" not in first
+    assert "Platforms 3 to 3 of 3" in last and "Never depict minors sexually, ever." in last
+    assert client.get(url + "?page=x").status_code == 200  # a bad page number is the first page
