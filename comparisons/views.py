@@ -1,7 +1,8 @@
 import csv
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +14,7 @@ from comparisons.compare import (
     best_assignments,
     compare_table,
 )
-from comparisons.models import ClauseType, Severity
+from comparisons.models import ClauseType, Coverage, Severity
 from comparisons.pictures import adoption_chart
 from comparisons.queries import clause_type_coverage
 from comparisons.taxonomy import retired_types
@@ -64,6 +65,11 @@ def clause_type_list(request):
     return render(request, "comparisons/clausetype_list.html", context)
 
 
+# A clause type's page shows the platforms that have it a page at a time: at 1,000 platforms
+# one page of every card read and rendered ~7,000 provisions.
+CARDS_PER_PAGE = 50
+
+
 def clause_type_detail(request, slug):
     clause_type = ClauseType.objects.select_related("merged_into").filter(slug=slug).first()
     if clause_type is None and slug in retired_types():
@@ -71,17 +77,21 @@ def clause_type_detail(request, slug):
     if clause_type is None:
         raise Http404("No such clause type.")
     coverage = clause_type_coverage(clause_type)
-    cells = best_assignments(coverage.having, [clause_type.pk])
+    page = Paginator(coverage.having, CARDS_PER_PAGE).get_page(request.GET.get("page"))
+    cells = best_assignments(page.object_list, [clause_type.pk])
     side_by_side = [
-        cells[(clause_type.pk, p.pk)] for p in coverage.having if (clause_type.pk, p.pk) in cells
+        cells[(clause_type.pk, p.pk)] for p in page.object_list if (clause_type.pk, p.pk) in cells
     ]
     links = ClauseTypeLink.objects.filter(clause_type=clause_type).select_related("regulation")
+    # Every platform's, not the page's: the stored coverage that ``having`` is read from too.
+    in_force = Coverage.objects.filter(clause_type=clause_type).aggregate(n=Sum("provision_count"))
     context = {
         "clause_type": clause_type,
         "coverage": coverage,
         "cells": side_by_side,
+        "page": page,
         "currency": _currency(side_by_side),
-        "in_force": sum(cell.total for cell in side_by_side),
+        "in_force": in_force["n"] or 0,
         "adoption": adoption_chart(clause_type, coverage),
         "links": links,
     }

@@ -229,3 +229,35 @@ def test_regulation_filter_and_search_facets_count_what_the_database_holds(clien
     assert '<option value="child-safety-act">CHILD-SAFETY-ACT (2)</option>' in html
     filtered = client.get("/search/?q=quokkafy&regulation=child-safety-act").content.decode()
     assert "<strong>2</strong> provisions match" in filtered
+
+
+def test_clause_type_page_pages_through_platforms_and_counts_them_all(client, world, monkeypatch):
+    from comparisons import views
+
+    monkeypatch.setattr(views, "CARDS_PER_PAGE", 1)
+    having = Coverage.objects.filter(clause_type=world["csam"]).order_by("platform__name")
+    assert [c.platform.slug for c in having] == ["alpha", "beta"]
+    in_force = sum(c.provision_count for c in having)
+    first = client.get("/clause-types/csam/").content.decode()
+    second = client.get("/clause-types/csam/?page=2").content.decode()
+    for html in (first, second):  # the whole type's counts on every page
+        assert f'data-count="{in_force}"' in html
+        assert "<strong>2</strong> of" in html
+    assert "Platforms 1 to 1 of the 2 that have it" in first and "Page 1 of 2" in first
+    assert "Never generate child sexual abuse material" in first
+    assert "Never create sexual content involving minors." not in first.split("side-by-side")[1]
+    assert "Never create sexual content involving minors." in second
+
+
+def test_adoption_picture_plots_each_adopter_and_tables_the_silent_escaped(client, world):
+    from provisions.models import Platform
+
+    Platform.objects.filter(slug="gamma").update(name="Gamma <script>x</script>")
+    html = client.get("/clause-types/csam/").content.decode()
+    picture = html.split('<figure class="picture"')[1].split("</figure>")[0]
+    assert picture.count('<circle class="adopt"') == 2
+    assert "2 platforms adopted CSAM prohibition between" in picture
+    table = picture.split("<tbody>")[1]
+    assert table.count("<tr>") == Platform.objects.tracked().count()
+    assert "<td>Gamma &lt;script&gt;x&lt;/script&gt;</td><td>silent:" in table
+    assert "<script>x" not in html
