@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 
 from comparisons.models import Assignment, ClauseType, Coverage
 from comparisons.queries import Coverage as TypeCoverage
@@ -69,14 +69,16 @@ def category_coverage(platform, *, tracked: int) -> CategoryChart:
     their own."""
     written = ClauseType.objects.filter(discovered=False)
     types = Counter(dict(written.values_list("category").annotate(n=Count("pk")).order_by()))
-    rows = Coverage.objects.filter(clause_type__discovered=False).values_list(
-        "clause_type__category", "platform_id"
+    # Counted in the database: at 1,000 platforms there are ~70,000 coverage rows.
+    rows = (
+        Coverage.objects.filter(clause_type__discovered=False)
+        .values_list("clause_type__category")
+        .annotate(field=Count("pk"), mine=Count("pk", filter=Q(platform=platform)))
+        .order_by()
     )
     field, mine = Counter(), Counter()
-    for category, platform_id in rows:
-        field[category] += 1
-        if platform_id == platform.pk:
-            mine[category] += 1
+    for category, in_field, on_platform in rows:
+        field[category], mine[category] = in_field, on_platform
     chart = CategoryChart([], WIDTH, 0, platforms=tracked)
     bar = WIDTH - chart.left - 60
     for index, category in enumerate(sorted(types, key=category_name)):

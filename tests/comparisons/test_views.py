@@ -261,3 +261,24 @@ def test_adoption_picture_plots_each_adopter_and_tables_the_silent_escaped(clien
     assert table.count("<tr>") == Platform.objects.tracked().count()
     assert "<td>Gamma &lt;script&gt;x&lt;/script&gt;</td><td>silent:" in table
     assert "<script>x" not in html
+
+
+def test_category_chart_counts_the_platforms_types_against_the_field_average(world):
+    from collections import Counter
+
+    from comparisons.pictures import category_coverage
+    from provisions.models import Platform
+
+    alpha = Platform.objects.get(slug="alpha")
+    tracked = Platform.objects.tracked().count()
+    chart = category_coverage(alpha, tracked=tracked)
+    rows = Coverage.objects.filter(clause_type__discovered=False).select_related("clause_type")
+    field = Counter(row.clause_type.category for row in rows)
+    mine = Counter(row.clause_type.category for row in rows if row.platform_id == alpha.pk)
+    assert mine and sum(field.values()) > sum(mine.values())  # others count in the field only
+    for row in chart.rows:
+        assert row.platform == mine[row.category]
+        assert row.field == round(field[row.category] / tracked, 1)
+        assert (
+            row.types == ClauseType.objects.filter(discovered=False, category=row.category).count()
+        )
