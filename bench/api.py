@@ -66,8 +66,10 @@ def endpoints(requests: int) -> dict[str, list[str]]:
         Span.objects.filter(provision_id__in=chosen).values_list("provision_id", "version_id")
     )
     pinned = {v.pk: v.public_id for v in Version.objects.filter(pk__in=set(spans.values()))}
-    slugs = list(Platform.objects.values_list("slug", flat=True))
-    documents = list(Document.objects.values_list("pk", flat=True))
+    slugs = list(Platform.objects.tracked().values_list("slug", flat=True))
+    documents = list(
+        Document.objects.filter(latest_version__isnull=False).values_list("pk", flat=True)
+    )
     versions = list(Version.objects.select_related("document").order_by("pk")[:2000])
     types = list(
         ClauseType.objects.filter(assignments__isnull=False)
