@@ -73,16 +73,17 @@ def __getattr__(name):
 
 def pick_urls(rng: random.Random) -> dict[str, list[str]]:
     """Several real URLs per page kind, from the synthetic data."""
+    from bench.scale_data import SYNTHETIC_SLUGS
     from comparisons.models import Assignment, ClauseType
     from provisions.models import Document, Platform, Provision
     from regulations.models import ClauseTypeLink
 
     platforms = list(
-        Platform.objects.filter(slug__regex=r"^synthetic-[0-9]+$").values_list("slug", flat=True)
+        Platform.objects.filter(slug__regex=SYNTHETIC_SLUGS).values_list("slug", flat=True)
     )
     ids = list(
         Provision.objects.live()
-        .filter(assignment__isnull=False, document__platform__slug__regex=r"^synthetic-[0-9]+$")
+        .filter(assignment__isnull=False, document__platform__slug__regex=SYNTHETIC_SLUGS)
         .values_list("id", flat=True)
     )
     provisions = Provision.objects.filter(pk__in=rng.sample(ids, 20))

@@ -45,6 +45,9 @@ from provisions.models import (
 )
 from provisions.parse import hash_text, normalize_text
 
+# The slugs of the platforms written here (synthetic-NNN), not of others a benchmark adds (the
+# pages benchmark's large document).
+SYNTHETIC_SLUGS = r"^synthetic-[0-9]+$"
 DOCUMENTS = (("usage-policy", "Synthetic usage policy"), ("terms", "Synthetic terms of use"))
 FIRST_CAPTURE = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 SECOND_CAPTURE = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
@@ -86,7 +89,7 @@ def scale_database(*, platforms: int, provisions: int, keep: bool, name: str):
     runner = get_runner(settings)(verbosity=0, interactive=False, keepdb=keep)
     old = runner.setup_databases()
     try:
-        synthetic = Platform.objects.filter(slug__regex=r"^synthetic-[0-9]+$")
+        synthetic = Platform.objects.filter(slug__regex=SYNTHETIC_SLUGS)
         if synthetic.exists():
             held = (
                 synthetic.count(),

@@ -175,23 +175,18 @@ def provisions_addressing(regulation: Regulation):
     return Provision.objects.live().filter(pk__in=inherited.union(added, all=True))
 
 
-def _addressing_counts(regulation: Regulation, platforms) -> dict[int, int]:
-    """Platform id -> its live provisions addressing the regulation, of these platforms."""
-    return dict(
+def regulation_coverage(regulation: Regulation) -> RegulationCoverage:
+    """For each tracked platform, how many of its live provisions address the regulation
+    (3 queries, whatever the number of platforms); ``first_provisions`` lists some of them."""
+    tracked = tracked_platforms()
+    counts = dict(
         provisions_addressing(regulation)
-        .filter(document__platform__in=platforms)
+        .filter(document__platform__in=tracked)
         .order_by()
         .values("document__platform_id")
         .annotate(n=Count("pk"))
         .values_list("document__platform_id", "n")
     )
-
-
-def regulation_coverage(regulation: Regulation) -> RegulationCoverage:
-    """For each tracked platform, how many of its live provisions address the regulation
-    (3 queries, whatever the number of platforms); ``first_provisions`` lists some of them."""
-    tracked = tracked_platforms()
-    counts = _addressing_counts(regulation, tracked)
     return RegulationCoverage(
         regulation=regulation,
         rows=[PlatformCoverage(p, counts.get(p.pk, 0)) for p in tracked],
@@ -241,17 +236,18 @@ class CoverageCounts:
 
 
 def regulation_coverage_counts(regulation: Regulation) -> CoverageCounts:
-    """For each tracked platform, how many of its live provisions address the regulation, in
-    one count query (the provisions are an API list away)."""
-    tracked = tracked_platforms()
-    counts = _addressing_counts(regulation, tracked)
+    """``regulation_coverage`` as the API's detail shows it: the addressing platforms with
+    their counts, the silent ones (the provisions are an API list away)."""
+    coverage = regulation_coverage(regulation)
     return CoverageCounts(
         regulation=regulation,
         addressing=[
-            AddressingCount(regulation, p, counts[p.pk]) for p in tracked if p.pk in counts
+            AddressingCount(regulation, row.platform, row.count)
+            for row in coverage.rows
+            if row.count
         ],
-        silent=[p for p in tracked if p.pk not in counts],
-        tracked=len(tracked),
+        silent=coverage.silent,
+        tracked=coverage.tracked,
     )
 
 
