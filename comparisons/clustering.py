@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 
 # The module, not its names: fit_classifier is looked up there, by this module and by
 # train_stored_classifier alike (tests replace it once for both).
@@ -439,23 +439,27 @@ def similar_pairs(provisions, matrix: np.ndarray, chosen: dict[int, str]):
 
 
 def store_coverage(*, clause_type_ids=None) -> int:
-    """Per clause type and platform, the number of live provisions (from the assignments): of
-    every clause type, or of these only."""
+    """Per clause type and platform, the number of live provisions (from the assignments) and
+    when the first of its provisions of the type appeared: of every clause type, or of these
+    only."""
     stale = Coverage.objects.all()
-    assignments = Assignment.objects.filter(provision__removed_in__isnull=True)
+    assignments = Assignment.objects.all()
     if clause_type_ids is not None:
         stale = stale.filter(clause_type_id__in=clause_type_ids)
         assignments = assignments.filter(clause_type_id__in=clause_type_ids)
     stale.delete()
     rows = assignments.values("clause_type_id", "provision__document__platform_id").annotate(
-        count=Count("id")
+        count=Count("id", filter=Q(provision__removed_in__isnull=True)),
+        first_seen=Min("provision__first_version__captured_at"),
     )
     created = Coverage.objects.bulk_create(
         Coverage(
             clause_type_id=row["clause_type_id"],
             platform_id=row["provision__document__platform_id"],
             provision_count=row["count"],
+            first_seen=row["first_seen"],
         )
         for row in rows
+        if row["count"]
     )
     return len(created)

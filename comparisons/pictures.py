@@ -7,9 +7,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Q
 
-from comparisons.models import Assignment, ClauseType, Coverage
+from comparisons.models import ClauseType, Coverage
 from comparisons.queries import Coverage as TypeCoverage
 from comparisons.queries import PlatformRef
 from provisions.pictures import LEFT, RIGHT, WIDTH, Tick, time_scale, year_ticks
@@ -120,9 +120,8 @@ def adoption_chart(clause_type: ClauseType, coverage: TypeCoverage) -> AdoptionC
     """When each platform's first provision of this type appeared (the first capture of the
     version it first appeared in), as a step line of platforms having it; silent ones named."""
     firsts = dict(
-        Assignment.objects.filter(clause_type=clause_type)
-        .values_list("provision__document__platform_id")
-        .annotate(first=Min("provision__first_version__captured_at"))
+        Coverage.objects.filter(clause_type=clause_type, first_seen__isnull=False)
+        .values_list("platform_id", "first_seen")
         .order_by()
     )
     adopters = sorted(

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 
 from comparisons.models import Assignment, ClauseType
 from comparisons.models import Coverage as StoredCoverage
@@ -77,33 +77,36 @@ def count_facets(matches) -> FacetCounts:
     back in a second query (1,500 bound parameters for a frequent word).
     """
     assignment = Assignment.objects.filter(provision_id=OuterRef("pk"))
-    rows = list(
+    # Grouped here, not in Python: a frequent word matches 40,000 provisions at 500,000, and
+    # sending each back cost as much as counting. Distinct provisions per group only where a
+    # regulation filter's join can list a provision twice (it makes PostgreSQL sort).
+    distinct = matches.query.distinct
+    groups = list(
         matches.order_by()
         .annotate(
             assigned_type=Subquery(assignment.values("clause_type_id")),
             assigned_severity=Subquery(assignment.values("severity")),
         )
         .values_list(
-            "pk",
             "document__platform__slug",
             "document__platform__name",
             "assigned_type",
             "assigned_severity",
         )
-        .distinct()
+        .annotate(matched=Count("pk", distinct=distinct))
     )
-    type_ids = {type_id for *_, type_id, _severity in rows if type_id}
+    type_ids = {type_id for _slug, _name, type_id, _severity, _n in groups if type_id}
     types = {
         pk: (slug, name)
         for pk, slug, name in ClauseType.objects.filter(pk__in=type_ids).values_list(
             "pk", "slug", "name"
         )
     }
-    counts = FacetCounts(total=len(rows))
-    for _pk, platform, platform_name, type_id, severity in rows:
-        counts.platform[(platform, platform_name)] += 1
+    counts = FacetCounts(total=sum(n for *_, n in groups))
+    for platform, platform_name, type_id, severity, n in groups:
+        counts.platform[(platform, platform_name)] += n
         if type_id:
-            counts.clause_type[types[type_id]] += 1
-            counts.severity[(severity, severity)] += 1
-            counts.type_ids[type_id] += 1
+            counts.clause_type[types[type_id]] += n
+            counts.severity[(severity, severity)] += n
+            counts.type_ids[type_id] += n
     return counts

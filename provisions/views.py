@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from atlas import fingerprint
 from comparisons import queries as clause_type_queries
 from comparisons.models import ClauseType, Coverage, Severity
 from comparisons.pictures import category_coverage
@@ -54,12 +55,23 @@ FACET_SIZE = 12
 FACETS = {**provision_search.FACETS, **clause_type_queries.FACETS, **regulation_queries.FACETS}
 
 
-def home(request):
+# What the home page's counts read: they are kept while these have the same newest rows.
+HOME_COUNT_TABLES = [
+    "provisions_platform",
+    "provisions_document",
+    "provisions_version",
+    "provisions_provision",
+    "comparisons_clausetype",
+    "comparisons_coverage",
+]
+
+
+def _home_counts() -> dict[str, int]:
     # both provision counts in one scan of the table
     provisions = Provision.objects.aggregate(
         provisions=Count("pk"), live_provisions=Count("pk", filter=Q(removed_in__isnull=True))
     )
-    counts = {
+    return {
         "platforms": Platform.objects.tracked().count(),
         "documents": Document.objects.filter(versions__isnull=False).distinct().count(),
         "versions": Version.objects.count(),
@@ -67,6 +79,11 @@ def home(request):
         "clause_types": ClauseType.objects.count(),
         "clause_types_used": Coverage.objects.values("clause_type").distinct().count(),
     }
+
+
+def home(request):
+    # ~100 ms at 500,000 provisions: counted again only when the tables have new rows
+    counts = fingerprint.cached("home-counts", HOME_COUNT_TABLES, _home_counts)
     recent = (
         Version.objects.substantive()
         .filter(ordinal__gt=1)
@@ -541,7 +558,10 @@ def search(request):
         else:
             matches = Provision.objects.filter(pk__in=[hit.pk for hit in hits])
     elif q:
-        hits = candidates.search(q).select_related("document__platform", "assignment")
+        # Prefetched, not joined: with joins between the LIMIT and the sort, PostgreSQL sorts
+        # every match with its text (on disk for a frequent word: ~95 ms for 42,000 matches
+        # at 500,000 provisions); alone, the sort keeps only the page (top-N, ~45 ms).
+        hits = candidates.search(q).prefetch_related("document__platform", "assignment")
         hits = hits.defer("search_vector")
         matches = candidates.filter(search_vector=search_query(q))
     elif filtered:

@@ -91,3 +91,20 @@ def test_the_watcher_make_run_starts_prints_the_summary(acme, capsys):
     progress.watch(once=True)
     line = capsys.readouterr().out
     assert "Clause types: 0 of 2 wordings embedded; 0 of 2 provisions in force typed" in line
+
+
+def test_counts_are_kept_until_a_table_they_read_has_new_rows(acme, fake_encoder, monkeypatch):
+    from provisions.embeddings import embed_pending
+
+    monkeypatch.setattr(progress, "SNAPSHOT_SECONDS", 0)  # no "counted moments ago" shortcut
+    assert stage(progress.snapshot(), "embed")["done"] == 0
+    real_counts = progress.counts
+
+    def not_again():
+        raise AssertionError("counted again with nothing new")
+
+    monkeypatch.setattr(progress, "counts", not_again)
+    assert stage(progress.snapshot(), "embed")["done"] == 0  # same newest rows: kept
+    monkeypatch.setattr(progress, "counts", real_counts)
+    embed_pending(encoder=fake_encoder)  # new embedding rows: counted again
+    assert stage(progress.snapshot(), "embed")["done"] == 2

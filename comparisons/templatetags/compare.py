@@ -12,9 +12,9 @@ from html import escape
 from urllib.parse import urlencode
 
 from django import template
-from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 
 from provisions.quoting import render_quote
 
@@ -158,12 +158,14 @@ def adoption_picture(picture, clause_type):
     name, height = escape(clause_type.name), picture.height
 
     def day(adopter):
-        return date_filter(adopter.first_seen, "Y-m-d")
+        # strftime, not the date filter: formatting 1,000 dates through it took ~15 ms (the
+        # times are UTC, the site's time zone, as the filter would show them)
+        return f"{localtime(adopter.first_seen):%Y-%m-%d}"
 
     title = (
         f"{len(adopters)} platform{'' if len(adopters) == 1 else 's'} adopted {name} between "
-        f"{date_filter(adopters[0].first_seen, 'Y')} and "
-        f"{date_filter(adopters[-1].first_seen, 'Y')}; "
+        f"{localtime(adopters[0].first_seen).year} and "
+        f"{localtime(adopters[-1].first_seen).year}; "
         f"{len(silent)} are silent. The table below lists each date."
     )
     ticks = "".join(

@@ -261,6 +261,19 @@ def test_adoption_picture_plots_each_adopter_and_tables_the_silent_escaped(clien
     assert table.count("<tr>") == Platform.objects.tracked().count()
     assert "<td>Gamma &lt;script&gt;x&lt;/script&gt;</td><td>silent:" in table
     assert "<script>x" not in html
+    # Each adopter dated by the first capture of its earliest provision of the type, removed
+    # ones included (stored with the coverage by the worker, counted here from the provisions)
+    for platform in Platform.objects.filter(slug__in=["alpha", "beta"]):
+        firsts = [
+            a.provision.first_version.captured_at
+            for a in Assignment.objects.filter(
+                clause_type=world["csam"], provision__document__platform=platform
+            ).select_related("provision__first_version")
+        ]
+        assert f"<tr><td>{platform.name}</td><td>{min(firsts):%Y-%m-%d}</td></tr>" in table
+    assert Assignment.objects.filter(
+        clause_type=world["csam"], provision__removed_in__isnull=False
+    ).exists(), "the world should hold a removed provision of the type"
 
 
 def test_category_chart_counts_the_platforms_types_against_the_field_average(world):
