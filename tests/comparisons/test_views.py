@@ -295,3 +295,11 @@ def test_category_chart_counts_the_platforms_types_against_the_field_average(wor
         assert (
             row.types == ClauseType.objects.filter(discovered=False, category=row.category).count()
         )
+
+
+def test_compare_picker_lists_a_platform_as_soon_as_it_is_imported(client, world, tmp_path):
+    picker = client.get("/compare/?platforms=alpha,beta").content.decode().split("</fieldset>")[0]
+    assert 'value="alpha"' in picker and 'value="zeta"' not in picker
+    import_platforms(tmp_path / "more", {"zeta": "# Rules\n\n- Do not spam.\n"})
+    picker = client.get("/compare/?platforms=alpha,beta").content.decode().split("</fieldset>")[0]
+    assert 'value="zeta"' in picker  # kept pickers follow the tables' new rows

@@ -324,13 +324,21 @@ MAX_QUERIES = 14
 HOME_QUERIES = MAX_QUERIES + 16
 
 
+# The compare page's platform picker is kept the same way: on a cold cache, the fingerprint,
+# the cache read and the store come on top.
+COMPARE_QUERIES = MAX_QUERIES + 4
+
+
 def max_queries(url: str) -> int:
-    return HOME_QUERIES if url == "/" else MAX_QUERIES
+    if url == "/":
+        return HOME_QUERIES
+    return COMPARE_QUERIES if url.startswith("/compare/?") else MAX_QUERIES
 
 
 def test_pages_run_the_same_bounded_number_of_queries_at_10_and_200_provisions(
     client, two_sizes, django_assert_max_num_queries
 ):
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -339,6 +347,7 @@ def test_pages_run_the_same_bounded_number_of_queries_at_10_and_200_provisions(
             assert client.get(url).status_code == 200
     counts = {}
     for size in (10, 200):
+        cache.clear()  # both sizes from a cold cache: what is kept there is counted alike
         for index, url in enumerate(size_pages(size)):
             with (
                 django_assert_max_num_queries(max_queries(url)),
