@@ -203,7 +203,15 @@ def assign(provision, clause_type: ClauseType, **fields) -> Assignment:
         "model_name": "test",
         "text_hash": provision.text_hash,
     }
-    return Assignment.objects.update_or_create(provision=provision, defaults=defaults | fields)[0]
+    previous = Assignment.objects.filter(provision=provision).values_list("clause_type", flat=True)
+    types = {clause_type.pk, *previous}
+    assignment = Assignment.objects.update_or_create(
+        provision=provision, defaults=defaults | fields
+    )[0]
+    # As the worker does with every assignment run: the stored coverage follows (the clause-type
+    # and regulation pages count from it).
+    store_coverage(clause_type_ids=types)
+    return assignment
 
 
 def make_regulation(slug: str, **fields) -> Regulation:

@@ -101,7 +101,8 @@ def test_regulation_coverage_names_addressing_and_silent_platforms(
     world, django_assert_num_queries
 ):
     regulation = world["regulations"]["us-csam"]
-    with django_assert_num_queries(3):  # platforms, the linked types, the counts
+    # platforms, the linked types, their stored coverage, the curators' overrides
+    with django_assert_num_queries(4):
         coverage = regulation_coverage(regulation)
     from provisions.models import Platform
 
