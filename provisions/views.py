@@ -13,7 +13,7 @@ from atlas import fingerprint
 from comparisons import queries as clause_type_queries
 from comparisons.models import ClauseType, Coverage, Severity
 from comparisons.pictures import category_coverage
-from comparisons.queries import clause_type_coverage
+from comparisons.queries import clause_type_coverage_count
 from provisions import citations, verification
 from provisions import search as provision_search
 from provisions.currency import (
@@ -400,7 +400,7 @@ def provision_detail(request, record_id):
         "evidence": shown.version,
         "assignment": assignment,
         "similar": similar,
-        "coverage": clause_type_coverage(assignment.clause_type) if assignment else None,
+        "coverage": clause_type_coverage_count(assignment.clause_type) if assignment else None,
         "category_reading": None if assignment else _category_reading(provision),
         "revisions": _revisions_with_diffs(provision),
         "citations": _citations(request, provision, shown),

@@ -303,3 +303,28 @@ def test_compare_picker_lists_a_platform_as_soon_as_it_is_imported(client, world
     import_platforms(tmp_path / "more", {"zeta": "# Rules\n\n- Do not spam.\n"})
     picker = client.get("/compare/?platforms=alpha,beta").content.decode().split("</fieldset>")[0]
     assert 'value="zeta"' in picker  # kept pickers follow the tables' new rows
+
+
+def test_provision_page_names_few_silent_platforms_and_counts_many(client, world, monkeypatch):
+    from comparisons import queries
+    from provisions.models import Platform
+
+    provision = (
+        Assignment.objects.filter(clause_type=world["csam"], provision__removed_in__isnull=True)
+        .first()
+        .provision
+    )
+    tracked = Platform.objects.tracked()
+    silent = tracked.count() - Coverage.objects.filter(clause_type=world["csam"]).count()
+    assert silent >= 1
+    html = client.get(provision.get_absolute_url()).content.decode()
+    coverage = html.split('<p class="coverage">')[1].split("</p>")[0]
+    assert f"<strong>{tracked.count() - silent}</strong> of {tracked.count()} platforms" in coverage
+    assert "No provision found for: " in coverage and '<a href="/platforms/gamma/">' in coverage
+    monkeypatch.setattr(queries, "SILENT_NAMED", silent - 1)  # more silent than are named
+    html = client.get(provision.get_absolute_url()).content.decode()
+    coverage = html.split('<p class="coverage">')[1].split("</p>")[0]
+    assert "/platforms/gamma/" not in coverage
+    assert f"No provision found for the other {silent}: " in coverage
+    assert 'href="/clause-types/csam/#silent"' in coverage
+    assert 'id="silent"' in client.get("/clause-types/csam/").content.decode()

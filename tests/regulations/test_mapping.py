@@ -88,6 +88,8 @@ def test_assignment_is_followed_by_suggestions_in_the_pipeline_not_by_the_task(
     from comparisons import tasks as comparison_tasks
     from comparisons.models import Assignment
 
+    app.loader.import_default_modules()  # every app's tasks, as a worker has them: the chain
+    # names its steps, and alone this test would find datasets' not yet registered
     embed_texts(world["provisions"].values(), fake_encoder)
     app.conf.task_always_eager = True  # anything the task enqueued would run right here
     try:
