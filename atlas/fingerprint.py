@@ -3,8 +3,10 @@
 Counting 500,000 provisions takes ~100 ms to ~1 s; the home page and the pipeline's progress
 show such counts on every request. They are kept in the shared cache with a *fingerprint*:
 the newest id of each table the counts read, one query of index lookups (~1 ms). A new import,
-version, embedding or assignment run adds rows and so changes it at once; an edit that only
-updates or deletes rows is seen when the entry expires (``seconds``, a minute by default).
+version, embedding or assignment run adds rows and so changes it as it commits; an edit that
+only updates or deletes rows is seen when the entry expires (``seconds``, a minute by default),
+and so are rows of a transaction that commits after another one's higher ids (two writers at
+once: the worker and an import).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ counted from the database, what the pages show:
 - link: regulations' suggested links are recomputed as a whole: done 1 of 1 when it finished.
 
 ``snapshot()`` caches its counts: a busy page does not count 500,000 rows on every request
-(~1.2 s at that size). They are counted again when ``fingerprint()`` (the newest row of each
+(~1.2 s at that size). They are counted again when ``counts_mark()`` (the newest row of each
 table the counts read: ``atlas.fingerprint``) has changed, so a new import or assignment
 shows at once, but not more often than every few seconds while the worker writes, and at
 least every minute.
@@ -41,7 +41,8 @@ STAGES = {
 }
 ORDER = ["embed", "assign", "link"]
 KEY = "pipeline-progress:"
-SNAPSHOT_KEY = "pipeline-progress-snapshot"
+# v2: the entry holds its fingerprint and time beside the counts
+SNAPSHOT_KEY = "pipeline-progress-snapshot:v2"
 SNAPSHOT_SECONDS = 3
 IDLE_SECONDS = 60
 # Tables whose newest row changes when the counts can: new wordings, provisions, versions
@@ -128,7 +129,7 @@ UNITS = {
 }
 
 
-def fingerprint() -> tuple:
+def counts_mark() -> tuple:
     """The newest id of each table the counts read, and the model they count for."""
     return (settings.EMBEDDING_MODEL, *newest_ids(FINGERPRINT_TABLES))
 
@@ -139,7 +140,7 @@ def snapshot() -> dict:
     cached = cache.get(SNAPSHOT_KEY)
     if cached is not None and time.time() - cached["counted"] < SNAPSHOT_SECONDS:
         return cached["result"]  # counted moments ago: while work runs, every few seconds
-    mark = fingerprint()
+    mark = counts_mark()
     if cached is not None and cached["fingerprint"] == mark:
         return cached["result"]  # nothing new since: the same counts
     numbers = counts()
@@ -191,7 +192,6 @@ def summary(stages: list[dict], working: bool) -> str:
 
 def watch(every: float = 10.0, *, once: bool = False) -> None:
     """Print the summary whenever it changes (``make run`` runs this beside the server)."""
-
     last = None
     while True:
         try:

@@ -23,6 +23,7 @@ from comparisons.classifier import (
     training_digest,
     training_texts,
 )
+from comparisons.clustering import store_coverage
 from comparisons.models import Assignment, Basis, CategoryAssignment, Confidence
 from comparisons.taxonomy import read_labels, read_taxonomy
 from provisions import embeddings
@@ -131,8 +132,9 @@ def classify_text(text: str, *, context: str = "", encoder=None) -> Classificati
 def curate_clause_type(*, provision, clause_type, curator: str):
     """A curator's decision that ``provision`` is of ``clause_type``; every re-run keeps it.
 
-    The classifier's previous choice, if different, stays visible as the runner-up. Matches on
-    other platforms and coverage are recomputed by the worker's next assignment run.
+    The classifier's previous choice, if different, stays visible as the runner-up. The two
+    types' stored coverage follows at once (the clause-type and regulation pages count from
+    it); matches on other platforms are recomputed by the worker's next assignment run.
     """
     CategoryAssignment.objects.filter(provision=provision).delete()  # a type now, not a guess
     previous = Assignment.objects.filter(provision=provision).select_related("clause_type").first()
@@ -151,5 +153,8 @@ def curate_clause_type(*, provision, clause_type, curator: str):
             "model_name": "curator",
             "text_hash": provision.text_hash,
         },
+    )
+    store_coverage(
+        clause_type_ids={clause_type.pk, *([previous.clause_type_id] if previous else [])}
     )
     return assignment

@@ -156,6 +156,13 @@ class RegulationCoverage:
         return sum(row.count for row in self.rows)
 
 
+def linked_clause_types(regulation: Regulation) -> list[int]:
+    """The ids of the clause types with a curated link to this regulation."""
+    return list(
+        ClauseTypeLink.objects.filter(regulation=regulation).values_list("clause_type", flat=True)
+    )
+
+
 def provisions_addressing(regulation: Regulation):
     """Live provisions this regulation applies to (inherited and not suppressed, or added).
 
@@ -164,9 +171,7 @@ def provisions_addressing(regulation: Regulation):
     (~1 s at 500,000); the union starts from the assignments' clause type index. The linked
     types are read first (one small query): as a list the planner uses that index, as a
     subquery it scanned every assignment when a law links several types."""
-    linked = list(
-        ClauseTypeLink.objects.filter(regulation=regulation).values_list("clause_type", flat=True)
-    )
+    linked = linked_clause_types(regulation)
     overrides = ProvisionLinkOverride.objects.filter(regulation=regulation).order_by()
     inherited = (
         Assignment.objects.filter(clause_type__in=linked)
@@ -185,12 +190,12 @@ def regulation_coverage(regulation: Regulation) -> RegulationCoverage:
     Counted from the stored coverage of the linked clause types, which the worker refreshes
     with every assignment run (the clause-type pages' "N of M platforms" read it too), with the
     curators' suppressions and additions applied on top, read live (a few rows). Counting the
-    addressing provisions themselves took ~30-55 ms per request at 500,000.
+    addressing provisions themselves took ~30-55 ms per request at 500,000. Between an import
+    and the worker's assignment run the counts are those of the last run, as on the clause-type
+    pages.
     """
     tracked = tracked_platforms()
-    linked = set(
-        ClauseTypeLink.objects.filter(regulation=regulation).values_list("clause_type", flat=True)
-    )
+    linked = set(linked_clause_types(regulation))
     counts = Counter(
         dict(
             StoredCoverage.objects.filter(clause_type__in=linked)
@@ -211,9 +216,11 @@ def regulation_coverage(regulation: Regulation) -> RegulationCoverage:
             counts[platform_id] -= 1
         elif action == OverrideAction.ADD and not inherited:
             counts[platform_id] += 1
+    # Never below zero: an import removes provisions before the worker refreshes the coverage,
+    # and until then an override can be read against a count that does not hold its provision.
     return RegulationCoverage(
         regulation=regulation,
-        rows=[PlatformCoverage(p, counts.get(p.pk, 0)) for p in tracked],
+        rows=[PlatformCoverage(p, max(counts.get(p.pk, 0), 0)) for p in tracked],
         tracked=len(tracked),
     )
 

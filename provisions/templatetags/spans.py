@@ -53,7 +53,7 @@ def _item(span, group: str, provision_url: str, type_url: str, version_id: str) 
     if assignment is not None:
         clause_type = assignment.clause_type
         meta += (
-            f'\n<a class="type-link" href="{type_url.replace(SENTINEL, clause_type.slug)}">'
+            f'\n<a class="type-link" href="{type_url.replace(SENTINEL, escape(clause_type.slug))}">'
             f"{escape(clause_type.name)}</a> "
             f'<span class="sev sev-{escape(assignment.severity)}">'
             f"{escape(assignment.get_severity_display())}</span>"

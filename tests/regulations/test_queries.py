@@ -1,6 +1,7 @@
 import pytest
 from django.template.loader import render_to_string
 
+from comparisons.classify import curate_clause_type
 from regulations.models import ProvisionLinkOverride, SuggestedLink
 from regulations.queries import (
     applicable_by_provision,
@@ -195,3 +196,17 @@ def test_curator_overrides_survive_reassignment_and_reloading_the_catalog(
             link.regulation for link in applicable_regulations(provisions[CSAM_TEXT])
         }
     assert ProvisionLinkOverride.objects.count() == 2
+
+
+def test_a_curators_new_type_counts_for_the_law_at_once(world):
+    regulation = world["regulations"]["us-csam"]
+    before = {row.platform.slug: row.count for row in regulation_coverage(regulation).rows}
+    assert before["gamma"] == 0
+    provision = world["provisions"]["These terms are governed by the laws of Ireland."]
+    curate_clause_type(provision=provision, clause_type=world["types"]["csam"], curator="test")
+    after = {row.platform.slug: row.count for row in regulation_coverage(regulation).rows}
+    assert after == before | {"gamma": 1}  # the stored coverage followed the decision
+    moved = world["provisions"]["Never create sexual content involving minors."]
+    curate_clause_type(provision=moved, clause_type=world["types"]["ncii"], curator="test")
+    counts = {row.platform.slug: row.count for row in regulation_coverage(regulation).rows}
+    assert counts["beta"] == before["beta"] - 1  # and the type it left
