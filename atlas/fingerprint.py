@@ -11,6 +11,7 @@ once: the worker and an import).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
 from django.core.cache import cache
@@ -27,13 +28,25 @@ def newest_ids(tables: Sequence[str]) -> tuple:
         return tuple(cursor.fetchone())
 
 
-def cached(key: str, tables: Sequence[str], compute: Callable[[], object], *, seconds=SECONDS):
+def cached(
+    key: str,
+    tables: Sequence[str],
+    compute: Callable[[], object],
+    *,
+    seconds: float = SECONDS,
+    recent: float = 0,
+    also: tuple = (),
+):
     """``compute()``, from the cache while ``tables`` have the same newest rows (and for at
-    most ``seconds``)."""
-    mark = newest_ids(tables)
+    most ``seconds``). Within ``recent`` seconds of counting, the entry is used without even
+    reading the fingerprint: while a worker writes, the newest rows change every moment.
+    ``also``: whatever else the value depends on (a setting), part of the fingerprint."""
     entry = cache.get(key)
-    if entry is not None and entry[0] == mark:
-        return entry[1]
+    if entry is not None and time.time() - entry["at"] < recent:
+        return entry["value"]
+    mark = (*also, *newest_ids(tables))
+    if entry is not None and entry["mark"] == mark:
+        return entry["value"]
     value = compute()
-    cache.set(key, (mark, value), seconds)
+    cache.set(key, {"mark": mark, "at": time.time(), "value": value}, seconds)
     return value

@@ -11,10 +11,9 @@ counted from the database, what the pages show:
 - link: regulations' suggested links are recomputed as a whole: done 1 of 1 when it finished.
 
 ``snapshot()`` caches its counts: a busy page does not count 500,000 rows on every request
-(~1.2 s at that size). They are counted again when ``counts_mark()`` (the newest row of each
-table the counts read: ``atlas.fingerprint``) has changed, so a new import or assignment
-shows at once, but not more often than every few seconds while the worker writes, and at
-least every minute.
+(~1.2 s at that size). They are counted again when the newest row of a table they read has
+changed (``atlas.fingerprint``), so a new import or assignment shows at once, but not more
+often than every few seconds while the worker writes, and at least every minute.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 
-from atlas.fingerprint import newest_ids
+from atlas import fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +40,9 @@ STAGES = {
 }
 ORDER = ["embed", "assign", "link"]
 KEY = "pipeline-progress:"
-# v2: the entry holds its fingerprint and time beside the counts
+# v2: kept by atlas.fingerprint, with its fingerprint and time beside the counts
 SNAPSHOT_KEY = "pipeline-progress-snapshot:v2"
 SNAPSHOT_SECONDS = 3
-IDLE_SECONDS = 60
 # Tables whose newest row changes when the counts can: new wordings, provisions, versions
 # (which remove provisions), embeddings and assignments (each run writes its rows anew).
 FINGERPRINT_TABLES = [
@@ -129,20 +127,19 @@ UNITS = {
 }
 
 
-def counts_mark() -> tuple:
-    """The newest id of each table the counts read, and the model they count for."""
-    return (settings.EMBEDDING_MODEL, *newest_ids(FINGERPRINT_TABLES))
-
-
 def snapshot() -> dict:
     """Every stage with its counts and times, and whether work is under way: ``working`` is
     true while a stage runs or wordings wait for their embedding."""
-    cached = cache.get(SNAPSHOT_KEY)
-    if cached is not None and time.time() - cached["counted"] < SNAPSHOT_SECONDS:
-        return cached["result"]  # counted moments ago: while work runs, every few seconds
-    mark = counts_mark()
-    if cached is not None and cached["fingerprint"] == mark:
-        return cached["result"]  # nothing new since: the same counts
+    return fingerprint.cached(
+        SNAPSHOT_KEY,
+        FINGERPRINT_TABLES,
+        _count_snapshot,
+        recent=SNAPSHOT_SECONDS,  # while work runs, counted every few seconds at most
+        also=(settings.EMBEDDING_MODEL,),  # the embeddings counted are this model's
+    )
+
+
+def _count_snapshot() -> dict:
     numbers = counts()
     stages = []
     for name in ORDER:
@@ -162,10 +159,7 @@ def snapshot() -> dict:
         )
     embed = stages[0]
     working = any(s["state"] == "running" for s in stages) or embed["done"] < embed["total"]
-    result = {"working": working, "stages": stages, "summary": summary(stages, working)}
-    entry = {"counted": time.time(), "fingerprint": mark, "result": result}
-    cache.set(SNAPSHOT_KEY, entry, IDLE_SECONDS)
-    return result
+    return {"working": working, "stages": stages, "summary": summary(stages, working)}
 
 
 def summary(stages: list[dict], working: bool) -> str:

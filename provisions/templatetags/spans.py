@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from provisions.quoting import render_quote
+from provisions.templatetags.atlas import SENTINEL
 
 register = template.Library()
 
-SENTINEL = "sentinel-000000"
 PATH_SEPARATOR = " › "
 
 
@@ -27,7 +27,7 @@ def _path(heading_path) -> str:
     return PATH_SEPARATOR.join(escape(str(part)) for part in heading_path)
 
 
-def _item(span, group: str, provision_url: str, type_url: str, version_id: str) -> str:
+def _item(span, group: str, provision_url: str, type_url: str) -> str:
     provision = span.provision
     record_id = provision.record_id
     part = span.is_part
@@ -47,7 +47,7 @@ def _item(span, group: str, provision_url: str, type_url: str, version_id: str) 
     )
     meta = (
         f'<div class="meta"><a href="{provision_url.replace(SENTINEL, record_id)}'
-        f'?version={escape(version_id)}"><code>{record_id}</code></a>'
+        f'?version={escape(span.version.public_id)}"><code>{record_id}</code></a>'
     )
     assignment = getattr(provision, "assignment", None)
     if assignment is not None:
@@ -70,7 +70,6 @@ def span_list(spans, group=""):
     and ``version``); headings are shown as they change, unless grouped by type."""
     provision_url = reverse("provisions:detail", args=[SENTINEL])
     type_url = reverse("comparisons:clause_type", args=[SENTINEL])
-    version_ids: dict[int, str] = {}
     items = []
     previous = object()
     for span in spans:
@@ -80,10 +79,7 @@ def span_list(spans, group=""):
                 f"<h3>{_path(span.heading_path)}</h3></li>"
             )
         previous = span.heading_path
-        version = span.version
-        if version.pk not in version_ids:
-            version_ids[version.pk] = version.public_id
-        items.append(_item(span, group, provision_url, type_url, version_ids[version.pk]))
+        items.append(_item(span, group, provision_url, type_url))
     return mark_safe(  # noqa: S308 - every stored value is escaped above
         '<ol class="provisions">\n' + "\n".join(items) + "\n</ol>"
     )
